@@ -29,6 +29,7 @@ import secrets
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 UNTIERED = "-"
 FORMAT_VERSION = "ssj-draw-1"
@@ -75,9 +76,7 @@ def parse_tiers(text: str) -> dict[str, str]:
     return result
 
 
-def seed_for(
-    *, task: str, round_no: int, population_digest: str, tiers_digest: str, secret: str, entropy: str
-) -> str:
+def seed_for(*, task: str, round_no: int, population_digest: str, tiers_digest: str, secret: str, entropy: str) -> str:
     material = "|".join(
         [
             FORMAT_VERSION,
@@ -226,14 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tiers", help="auditors' file: key<TAB>tier per line (or all '-' for an untiered draw)")
     parser.add_argument("--count", action="append", default=[], help="tier=count, repeatable (with --tiers)")
     args = parser.parse_args(argv)
-    with open(args.population, encoding="utf-8") as fh:
-        population = parse_population(fh.read())
-    with open(args.selected, encoding="utf-8") as fh:
-        selected = parse_population(fh.read())
-    tiers = None
-    if args.tiers:
-        with open(args.tiers, encoding="utf-8") as fh:
-            tiers = parse_tiers(fh.read())
+    population = parse_population(Path(args.population).read_text(encoding="utf-8"))
+    selected = parse_population(Path(args.selected).read_text(encoding="utf-8"))
+    tiers = parse_tiers(Path(args.tiers).read_text(encoding="utf-8")) if args.tiers else None
     counts = {c.split("=")[0]: int(c.split("=")[1]) for c in args.count} or None
     verdict = verify(
         task=args.task,
