@@ -78,7 +78,7 @@ def test_it_changes_the_digest_when_one_population_entry_changes(
 
 @given(populations())
 def test_it_changes_the_tier_commitment_when_a_tier_changes(case: tuple[dict[str, str], dict[str, int]]) -> None:
-    tiers, counts = case
+    tiers, _counts = case
     key = sorted(tiers)[0]
     changed = dict(tiers)
     changed[key] = "D" if tiers[key] != "D" else "A"
