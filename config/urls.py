@@ -3,12 +3,20 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from registries import views as registries_views
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("registries.urls_security")),
     path("admin/", admin.site.urls),
-    path("", include("registries.urls")),
+    path("", registries_views.home, name="home"),
+    path("registries/", include("registries.urls")),
+    path("credit-risk/", include("credit_risk.urls")),
+    path("plans/", include("plans.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("public/", include("publicity.urls")),
 ]
 
 if settings.DEBUG:

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from registries.models import Department, Role, User
+from tests.celery_worker import broker_is_real, celery_worker, celery_worker_process  # noqa: F401 (fixtures)
 from tests.factories import DepartmentFactory, RegionFactory, UserFactory
 
 IN_CI = os.environ.get("CI") == "true"
@@ -17,11 +18,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """PostgreSQL-only tests skip on the embedded SQLite default, but never in CI."""
     on_postgres = "postgres" in os.environ.get("DATABASE_URL", "")
     for item in items:
-        if "postgres" in item.keywords and not on_postgres:
+        # Markers, not keywords: a parametrize id such as "postgres" is a keyword too.
+        if item.get_closest_marker("postgres") and not on_postgres:
             if IN_CI:
-                item.add_marker(pytest.mark.xfail(reason="CI must run on PostgreSQL", strict=True, run=False))
-            else:
-                item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+                # An xfail that does not run would pass silently; CI fails instead.
+                raise pytest.UsageError(f"CI must run on PostgreSQL (set DATABASE_URL): {item.nodeid}")
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if item.get_closest_marker("celery_worker"):
+            if "celery_worker" not in getattr(item, "fixturenames", ()):
+                raise pytest.UsageError(f"{item.nodeid} is marked celery_worker but does not use that fixture")
+            # In CI the fixture fails instead: the real worker must run there.
+            if not broker_is_real() and not IN_CI:
+                item.add_marker(pytest.mark.skip(reason="needs a real broker (set CELERY_BROKER_URL=redis://...)"))
 
 
 @pytest.fixture

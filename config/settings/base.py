@@ -7,6 +7,7 @@ environment at all, is `config.settings.local`: SQLite and eager Celery.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -24,6 +25,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_htmx",
     "import_export",
     "pgtrigger",
@@ -37,16 +41,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    # Security (registries/security.py): forced password change, mandatory second factor,
+    # no caching of authenticated pages. Axes last, as its documentation asks.
+    "registries.security.SecondFactorRequiredMiddleware",
+    "registries.security.PasswordChangeRequiredMiddleware",
+    "registries.security.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -80,12 +92,46 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Axes first: a locked-out username or address never reaches the password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Identity (GB/T 22239-2019 level 3 身份鉴别): see registries/security.py.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "registries.security.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "registries.security.NotUsernameValidator"},
+    {"NAME": "registries.security.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+# Accounts without a login for this long are disabled by `manage.py disable_inactive_users`.
+ACCOUNT_INACTIVE_DAYS = env.int("ACCOUNT_INACTIVE_DAYS", default=90)
+# Roles that must pass a TOTP second factor before any page.
+OTP_REQUIRED_ROLES: tuple[str, ...] = ("sysadmin", "secadmin", "auditadmin", "office")
+OTP_TOTP_ISSUER = "双随机、一公开监管平台"
+
+# Lockout: 5 failures lock the username and the address for 30 minutes (django-axes).
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address (django-ipware): directly connected here; production reads the proxy's header.
+AXES_IPWARE_PROXY_COUNT = 0
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Audit trail: kept at least this long; `purge_audit` refuses younger rows.
+AUDIT_RETENTION_MONTHS = 6
+
+# Inspectors' ID and phone numbers are encrypted with a key derived from SECRET_KEY and this salt.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["dev-only-field-encryption-salt"])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -113,6 +159,22 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content security policy (django-csp): nothing from other origins, no inline scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Inline style attributes only (htmx's indicator styles, templates' style="").
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Celery: tasks take ids, are idempotent and are enqueued on commit.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
@@ -124,9 +186,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 # Above the longest task's time limit, so a slow task is never delivered twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# (Overridable only so a test can watch a killed worker's message come back within seconds.)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Run by exactly one `celery beat` (docker-compose.yml); times are Asia/Shanghai.
+CELERY_BEAT_SCHEDULE = {
+    "disable-inactive-users": {
+        "task": "registries.disable_inactive_users",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 # Registry imports
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)

@@ -1,6 +1,6 @@
 """Production: PostgreSQL and Redis from the environment; secrets have no default."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = False
@@ -19,3 +19,16 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+
+# Security (MLPS level 3): secrets with no default; the field-encryption salt too.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALT")
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind one reverse proxy that SETS (never appends to) X-Forwarded-For, e.g. nginx's
+# `proxy_set_header X-Forwarded-For $remote_addr;`: lockouts and the audit trail use that
+# address. A header with more than one address is not trusted (REMOTE_ADDR is used).
+AXES_IPWARE_PROXY_COUNT = 0
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
