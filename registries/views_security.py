@@ -1,0 +1,139 @@
+"""Password change, TOTP enrolment and verification, and the audit administrator's trail."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from registries.access import role_required
+from registries.audit import audit_events, audit_record
+from registries.models import Role, User
+from registries.security import totp_confirm, totp_device_for, totp_qr_svg, totp_secret, user_password_change
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind login_required)."""
+    return cast(User, request.user)
+
+
+def _next_or_home(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(target)
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = user_password_change(user=user, new_password=form.cleaned_data["new_password1"], request=request)
+            update_session_auth_hash(request, user)
+            messages.success(request, _("密码已修改。"))
+            return _next_or_home(request)
+        audit_record(actor=user, action="auth.password_change", request=request, success=False)
+    return render(
+        request,
+        "registration/password_change_form.html",
+        {"form": form, "due": user.password_change_due(), "next": request.GET.get("next", "")},
+    )
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=_("动态验证码"),
+        regex=r"^\d{6}$",
+        error_messages={"invalid": _("请输入 6 位数字验证码。")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not user.is_verified():  # type: ignore[attr-defined]
+        # Re-enrolling would bypass the second factor: verify with the current device first.
+        return redirect("otp_verify")
+    device = totp_device_for(user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if totp_confirm(device=device, token=form.cleaned_data["token"], request=request):
+            otp_login(request, device)
+            messages.success(request, _("已启用动态验证码。"))
+            return _next_or_home(request)
+        form.add_error("token", _("验证码不正确，请核对手机时间后重试。"))
+    return render(
+        request,
+        "registration/otp_setup.html",
+        {
+            "form": form,
+            "secret": totp_secret(device),
+            "qr_svg": totp_qr_svg(device),
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return redirect("otp_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _info = device.verify_is_allowed()
+        ok = bool(allowed) and device.verify_token(form.cleaned_data["token"])
+        audit_record(actor=request.user, action="auth.otp_verify", request=request, success=ok)
+        if ok:
+            otp_login(request, device)
+            return _next_or_home(request)
+        form.add_error("token", _("验证码不正确。") if allowed else _("验证失败次数过多，请稍后再试。"))
+    return render(request, "registration/otp_verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(label=_("操作"), required=False, max_length=64)
+    username = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
+    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    success = forms.NullBooleanField(
+        label=_("结果"),
+        required=False,
+        widget=forms.Select(choices=[("", _("全部")), ("true", _("成功")), ("false", _("失败"))]),
+    )
+
+
+@role_required(Role.AUDIT_ADMIN)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_events(**{k: v for k, v in filters.items() if v not in ("", None)})
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = (
+        "registries/security/_audit_rows.html"
+        if getattr(request, "htmx", False)
+        else "registries/security/audit_list.html"
+    )
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
