@@ -1,0 +1,318 @@
+"""Writes of the credit-risk app: tier assessments, warning populations, policy presets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credit_risk.models import (
+    CurrentTier,
+    RiskWarning,
+    Tier,
+    TierAssessment,
+    TierPolicy,
+    TierSource,
+    WarningKind,
+)
+from credit_risk.tables import TableRefusedError, find_header, read_table
+from registries import credit_code
+from registries.models import MARKET_ENTITY_KINDS, Target, TargetStatus, User
+
+TIER_WORDS = {
+    "A": Tier.A,
+    "A类": Tier.A,
+    "低风险": Tier.A,
+    "B": Tier.B,
+    "B类": Tier.B,
+    "一般风险": Tier.B,
+    "C": Tier.C,
+    "C类": Tier.C,
+    "较高风险": Tier.C,
+    "D": Tier.D,
+    "D类": Tier.D,
+    "高风险": Tier.D,
+    "未分类": Tier.NONE,
+    "无": Tier.NONE,
+}
+
+TIER_COLUMNS = {
+    "credit_code": {"统一社会信用代码", "信用代码", "社会信用代码"},
+    "tier": {"信用风险分类", "风险分类", "分类结果", "信用风险类别", "风险等级"},
+    "name": {"企业名称", "名称", "主体名称"},
+    "assessed_on": {"分类日期", "评价日期"},
+}
+
+
+class TierImportError(Exception):
+    pass
+
+
+@dataclass
+class TierImportResult:
+    rows: int = 0
+    written: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_tier(raw: object) -> str:
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip().upper().replace("级", "")
+    if text in TIER_WORDS:
+        return TIER_WORDS[text]
+    for word, tier in TIER_WORDS.items():
+        # "A类（低风险）", "D 高风险"
+        if len(word) > 1 and word in text:
+            return tier
+    if text[:1] in "ABCD" and (len(text) == 1 or not text[1].isalpha()):
+        return text[:1]
+    raise ValueError(_("无法识别的信用风险分类“%(v)s”，应为 A/B/C/D 或 低风险/一般风险/较高风险/高风险") % {"v": raw})
+
+
+def _write_current(assessments: Iterable[TierAssessment]) -> None:
+    latest: dict[int, TierAssessment] = {}
+    for a in assessments:
+        seen = latest.get(a.target_id)
+        if seen is None or (a.assessed_on, a.pk) >= (seen.assessed_on, seen.pk):
+            latest[a.target_id] = a
+    existing = dict(CurrentTier.objects.filter(target_id__in=latest).values_list("target_id", "assessed_on"))
+    rows = [
+        CurrentTier(target_id=t, tier=a.tier, assessment=a, assessed_on=a.assessed_on)
+        for t, a in latest.items()
+        # an older assessment entered later does not replace a newer one
+        if existing.get(t) is None or existing[t] <= a.assessed_on
+    ]
+    CurrentTier.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["target"],
+        update_fields=["tier", "assessment", "assessed_on"],
+    )
+
+
+@transaction.atomic
+def tier_set(
+    *, target: Target, tier: str, reason: str, user: User, assessed_on: dt.date | None = None
+) -> TierAssessment:
+    """Set a target's tier by hand; the reason is required and the history keeps the old tier."""
+    if tier not in Tier.values:
+        raise ValueError(_("无效的信用风险分类"))
+    if not reason.strip():
+        raise ValueError(_("人工设定信用风险分类必须填写理由"))
+    assessment = TierAssessment.objects.create(
+        target=target,
+        tier=tier,
+        source=TierSource.MANUAL,
+        assessed_on=assessed_on or timezone.localdate(),
+        reason=reason.strip(),
+        created_by=user,
+    )
+    _write_current([assessment])
+    return assessment
+
+
+def tiers_import(
+    *, path: Path, user: User | None, assessed_on: dt.date | None = None, dry_run: bool = False
+) -> TierImportResult:
+    """Import market-regulation classification results (credit code + tier). Any bad row: nothing changes."""
+    result = TierImportResult()
+    try:
+        rows = read_table(path)
+        header_index, cols = find_header(rows, TIER_COLUMNS)
+    except TableRefusedError as exc:
+        result.errors.append(str(exc))
+        return result
+    if "credit_code" not in cols or "tier" not in cols:
+        result.errors.append(_("表头必须包含“统一社会信用代码”和“信用风险分类”两列"))
+        return result
+    on = assessed_on or timezone.localdate()
+    parsed: list[tuple[int, str, str, dt.date]] = []
+    for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        cells = [*row, *([None] * 10)]
+        raw_code = str(cells[cols["credit_code"]] or "").strip()
+        raw_tier = cells[cols["tier"]]
+        if not raw_code and not str(raw_tier or "").strip():
+            continue
+        result.rows += 1
+        try:
+            code = credit_code.validate(raw_code)
+        except credit_code.CreditCodeError as exc:
+            result.errors.append(_("第 %(n)d 行：%(e)s") % {"n": number, "e": exc})
+            continue
+        try:
+            tier = parse_tier(raw_tier)
+        except ValueError as exc:
+            result.errors.append(_("第 %(n)d 行：%(e)s") % {"n": number, "e": exc})
+            continue
+        row_date = on
+        if "assessed_on" in cols and cells[cols["assessed_on"]]:
+            value = cells[cols["assessed_on"]]
+            if isinstance(value, dt.datetime):
+                row_date = value.date()
+            elif isinstance(value, dt.date):
+                row_date = value
+            else:
+                try:
+                    row_date = dt.date.fromisoformat(str(value).strip().replace("/", "-"))
+                except ValueError:
+                    result.errors.append(_("第 %(n)d 行：无法识别的日期“%(v)s”") % {"n": number, "v": value})
+                    continue
+        parsed.append((number, code, tier, row_date))
+    ids = dict(Target.objects.filter(credit_code__in=[p[1] for p in parsed]).values_list("credit_code", "id"))
+    for number, code, _tier, _date in parsed:
+        if code not in ids:
+            result.errors.append(
+                _("第 %(n)d 行：名录库中没有统一社会信用代码为 %(c)s 的对象") % {"n": number, "c": code}
+            )
+    if result.errors or dry_run:
+        return result
+    with transaction.atomic():
+        created = TierAssessment.objects.bulk_create(
+            [
+                TierAssessment(
+                    target_id=ids[code],
+                    tier=tier,
+                    source=TierSource.IMPORT,
+                    source_detail=path.name,
+                    assessed_on=row_date,
+                    created_by=user,
+                )
+                for _n, code, tier, row_date in parsed
+            ],
+            batch_size=2000,
+        )
+        _write_current(created)
+    result.written = len(created)
+    return result
+
+
+_ADDRESS_NOISE = re.compile(r"[\s\-—－_,，.。、:：;；()（）\[\]【】#＃]")
+
+
+def normalise_address(address: str) -> str:
+    """One spelling per address: full-width to half-width, no spaces or punctuation, 号楼/栋 unified."""
+    text = unicodedata.normalize("NFKC", address or "").upper()
+    text = _ADDRESS_NOISE.sub("", text)
+    for old, new in (("号楼", "栋"), ("幢", "栋"), ("零", "0"), ("室", "")):
+        text = text.replace(old, new)
+    return text
+
+
+@transaction.atomic
+def warnings_compute_same_address(*, on: dt.date | None = None) -> int:
+    """一址多照: active market entities sharing a normalised address. Returns the population size."""
+    on = on or timezone.localdate()
+    groups: dict[str, list[int]] = defaultdict(list)
+    targets = Target.objects.filter(status=TargetStatus.ACTIVE, kind__in=list(MARKET_ENTITY_KINDS)).exclude(address="")
+    for pk, address in targets.values_list("id", "address").iterator(chunk_size=5000):
+        key = normalise_address(address)
+        if len(key) >= 6:  # too short to identify a place (e.g. "无", "不详")
+            groups[key].append(pk)
+    members = {pk: len(pks) for pks in groups.values() if len(pks) > 1 for pk in pks}
+    open_rows = RiskWarning.objects.filter(kind=WarningKind.SAME_ADDRESS, removed_on__isnull=True)
+    open_rows.exclude(target_id__in=list(members)).update(removed_on=on)
+    already = set(open_rows.values_list("target_id", flat=True))
+    RiskWarning.objects.bulk_create(
+        [
+            RiskWarning(
+                target_id=pk,
+                kind=WarningKind.SAME_ADDRESS,
+                listed_on=on,
+                source=_("系统计算"),
+                detail=_("同一地址 %(n)d 户") % {"n": n},
+            )
+            for pk, n in members.items()
+            if pk not in already
+        ],
+        batch_size=2000,
+    )
+    return len(members)
+
+
+@transaction.atomic
+def warnings_import(*, kind: str, credit_codes: Iterable[str], source: str, on: dt.date | None = None) -> list[str]:
+    """Put the listed entities in an imported warning population; returns the codes not in the registry."""
+    if kind not in WarningKind.values or kind == WarningKind.SAME_ADDRESS:
+        raise ValueError(_("该预警类型由系统计算，不能导入"))
+    on = on or timezone.localdate()
+    codes = {credit_code.normalise(c) for c in credit_codes if c}
+    ids = dict(Target.objects.filter(credit_code__in=codes).values_list("credit_code", "id"))
+    already = set(
+        RiskWarning.objects.filter(kind=kind, removed_on__isnull=True, target_id__in=ids.values()).values_list(
+            "target_id", flat=True
+        )
+    )
+    RiskWarning.objects.bulk_create(
+        [RiskWarning(target_id=pk, kind=kind, listed_on=on, source=source) for pk in ids.values() if pk not in already]
+    )
+    return sorted(codes - set(ids))
+
+
+PRESETS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
+    "省级四档比例（2021）": (
+        "高风险 30%、较高风险 10%、一般风险 2%、低风险 1%（某省 2021 年）；不随任务基准比例变化。",
+        {
+            "A": {"weight": "0", "min": "1", "max": "1"},
+            "B": {"weight": "0", "min": "2", "max": "2"},
+            "C": {"weight": "0", "min": "10", "max": "10"},
+            "D": {"weight": "0", "min": "30", "max": "30"},
+            "none": {"weight": "1", "min": "0", "max": "100"},
+        },
+    ),
+    "市级分档区间": (
+        "A 类不高于 5%、每年最多 1 次；B 类 5%–20%、每年 1 次；C 类 21%–60%、每年最多 2 次；D 类 61%–100%（某市）。"
+        "以任务基准比例为 A 类比例，逐级翻倍后限制在各档区间内。",
+        {
+            "A": {"weight": "1", "min": "0", "max": "5", "times": "1"},
+            "B": {"weight": "2", "min": "5", "max": "20", "times": "1"},
+            "C": {"weight": "4", "min": "21", "max": "60", "times": "2"},
+            "D": {"weight": "8", "min": "61", "max": "100"},
+            "none": {"weight": "1", "min": "0", "max": "100"},
+        },
+    ),
+    "基准比例递加": (
+        "以任务基准比例为 B 类比例：A ×0.5、B ×1、C ×2、D ×4。",
+        {
+            "A": {"weight": "0.5", "min": "0", "max": "100"},
+            "B": {"weight": "1", "min": "0", "max": "100"},
+            "C": {"weight": "2", "min": "0", "max": "100"},
+            "D": {"weight": "4", "min": "0", "max": "100"},
+            "none": {"weight": "1", "min": "0", "max": "100"},
+        },
+    ),
+}
+
+
+def policy_presets_ensure() -> None:
+    """Create the preset policies once; later edits by users are kept."""
+    for name, (description, rules) in PRESETS.items():
+        TierPolicy.objects.get_or_create(
+            name=name,
+            defaults={"description": description, "rules": rules, "is_preset": True, "warning_percent": Decimal(3)},
+        )
+
+
+@transaction.atomic
+def policy_update(
+    *, policy: TierPolicy, rules: dict[str, dict[str, str]], description: str, warning_percent: Decimal
+) -> TierPolicy:
+    policy.rules = rules
+    policy.description = description
+    policy.warning_percent = warning_percent
+    policy.updated_at = timezone.now()
+    policy.full_clean()
+    policy.save(update_fields=["rules", "description", "warning_percent", "updated_at"])
+    return policy

@@ -1,0 +1,109 @@
+"""Credit-risk pages: internal only (staff who plan draws, and the office); never inspectors or the public."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from credit_risk import selectors, services
+from credit_risk.forms import PolicyForm, TierImportForm, TierSetForm
+from credit_risk.models import TierPolicy, WarningKind
+from registries.access import REGISTRY_WRITE_ROLES, get_for_user, registry_view, role_required
+from registries.models import Target, User
+
+
+@registry_view
+def policy_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "credit_risk/policy_list.html", {"policies": selectors.policy_list()})
+
+
+@registry_view
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = get_object_or_404(TierPolicy, pk=pk)
+    form = PolicyForm(request.POST or None, policy=policy)
+    user: User = request.user  # type: ignore[assignment]
+    can_edit = user.role in REGISTRY_WRITE_ROLES or user.is_office
+    if request.method == "POST" and can_edit and form.is_valid():
+        try:
+            services.policy_update(
+                policy=policy,
+                rules=form.rules(),
+                description=form.cleaned_data["description"],
+                warning_percent=form.cleaned_data["warning_percent"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("credit_risk:policy_edit", pk=policy.pk)
+    return render(request, "credit_risk/policy_form.html", {"policy": policy, "form": form, "can_edit": can_edit})
+
+
+@registry_view
+def target_tier(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    target = get_for_user(user, Target.objects.all(), pk=pk)
+    form = TierSetForm(request.POST or None)
+    if request.method == "POST":
+        target = get_for_user(user, Target.objects.all(), change=True, pk=pk)
+        if form.is_valid():
+            services.tier_set(
+                target=target, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"], user=user
+            )
+            messages.success(request, _("已设定信用风险分类"))
+            return redirect("credit_risk:target_tier", pk=target.pk)
+    return render(
+        request,
+        "credit_risk/target_tier.html",
+        {
+            "target": target,
+            "current": selectors.current_tier(target),
+            "history": selectors.tier_history(target),
+            "form": form,
+        },
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def tier_import(request: HttpRequest) -> HttpResponse:
+    form = TierImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{Path(upload.name).stem[:60]}{suffix}"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            user: User = request.user  # type: ignore[assignment]
+            result = services.tiers_import(path=path, user=user, assessed_on=form.cleaned_data["assessed_on"])
+        if result.ok:
+            messages.success(request, _("已导入 %(n)d 条分类结果") % {"n": result.written})
+    return render(request, "credit_risk/tier_import.html", {"form": form, "result": result})
+
+
+@registry_view
+def warning_list(request: HttpRequest) -> HttpResponse:
+    counts = selectors.warning_counts()
+    rows = [(kind, label, counts.get(kind, 0)) for kind, label in WarningKind.choices]
+    return render(request, "credit_risk/warning_list.html", {"rows": rows})
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def warning_recompute(request: HttpRequest) -> HttpResponse:
+    """The registry may hold a million targets: the computation runs in the worker."""
+    from credit_risk.tasks import compute_same_address_task
+
+    transaction.on_commit(compute_same_address_task.delay)
+    messages.success(request, _("已开始重新计算一址多照，稍后刷新本页查看"))
+    return redirect("credit_risk:warning_list")

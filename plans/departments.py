@@ -1,0 +1,44 @@
+"""Resolve department names written in plan tables against the registry and its aliases."""
+
+from __future__ import annotations
+
+from plans.parsing import name_key
+from registries.models import Department, DepartmentAlias, Level
+
+LEVEL_PREFIX = {Level.PROVINCE: "省", Level.CITY: "市", Level.COUNTY: "县"}
+# How a plan names its own owner: "市局组织发起" in a city bureau's plan.
+SELF_NAMES = {"本局", "本单位", "本部门", "局"}
+
+
+class DepartmentResolver:
+    """name -> department id, or None. Exact names, short names and aliases first, then the owner's prefix."""
+
+    def __init__(self, owner: Department | None = None, mapping: dict[str, int] | None = None) -> None:
+        self.owner = owner
+        self.names: dict[str, int] = {}
+        for pk, name, short in Department.objects.values_list("id", "name", "short_name"):
+            self.names[name_key(name)] = pk
+            if short:
+                self.names.setdefault(name_key(short), pk)
+        for pk, name in DepartmentAlias.objects.values_list("department_id", "name"):
+            self.names.setdefault(name_key(name), pk)
+        for name, pk in (mapping or {}).items():
+            self.names[name_key(name)] = pk
+
+    def __call__(self, name: str) -> int | None:
+        key = name_key(name)
+        if not key:
+            return None
+        if key in self.names:
+            return self.names[key]
+        owner = self.owner
+        if owner is None:
+            return None
+        prefix = LEVEL_PREFIX.get(Level(owner.level), "")
+        if key in SELF_NAMES or key == f"{prefix}局":
+            return owner.pk
+        # "发改局" in a county plan is the county's own: 县发改局, 阳城县发改局
+        for candidate in (prefix + key, owner.region.name + key):
+            if candidate in self.names:
+                return self.names[candidate]
+        return None

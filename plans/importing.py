@@ -1,0 +1,279 @@
+"""Plan tables (.xlsx, TSV) to parsed tasks: header below a title, merged cells filled, every cell parsed.
+
+`parse_table` is pure given a resolver (no writes); `services.plan_import` commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from credit_risk.allocation import RatioSpec
+from credit_risk.tables import find_header, normalise_header, read_table
+from plans import parsing
+from plans.parsing import CellError, DepartmentRef
+
+# Canonical column -> header texts seen in real plans (and in our own export).
+COLUMNS: dict[str, set[str]] = {
+    "number": {"序号"},
+    "name": {"抽查任务名称", "任务名称", "抽查任务"},
+    "directed": {"抽查类型", "定向/不定向"},
+    "items": {"抽查事项", "抽查内容"},
+    "scope": {"抽查对象范围", "抽查对象"},
+    "ratio": {"抽查比例及频次", "抽查比例/数量", "抽查比例", "抽查比例和频次", "抽查比例及数量"},
+    "credit_rule": {"智慧监管(信用风险分类要求)", "信用风险分类管理", "信用风险分类要求", "信用风险分类"},
+    "period": {"抽查起止时间", "抽查时间", "起止时间"},
+    "initiator": {"发起部门", "发起主体/指导单位", "发起主体", "发起单位"},
+    "guide": {"指导单位"},
+    "cooperating": {"配合部门", "参与部门"},
+    "task_type": {"任务类型", "联合/内部"},
+    "mode": {"检查主体检查方式", "抽查方式", "检查方式", "抽查模式"},
+    "remark": {"备注"},
+}
+# Text exports of tables with merged cells leave the lower cells of a merge empty.
+FILL_DOWN_IN_TEXT = ("items", "credit_rule", "period", "initiator", "mode")
+
+WARNING_WORDS = (
+    ("年报全0申报", "zero_report"),
+    ("关联企业", "related"),
+    ("一址多照", "same_address"),
+    ("经营异常", "abnormal"),
+    ("严重违法", "serious"),
+)
+
+
+@dataclass
+class ParsedTask:
+    row: int
+    number: int
+    name: str
+    directed: bool | None = None
+    items_text: str = ""
+    items: list[str] = field(default_factory=list)
+    scope_text: str = ""
+    scope_warning: str = ""
+    ratio_text: str = ""
+    ratio_kind: str = ""
+    ratio_percent: str | None = None
+    ratio_count: int | None = None
+    times_per_year: int | None = None
+    credit_rule_text: str = ""
+    uses_tiers: bool = False
+    period_text: str = ""
+    start_month: int | None = None
+    end_month: int | None = None
+    initiator_text: str = ""
+    initiator: list[DepartmentRef] = field(default_factory=list)
+    guide_text: str = ""
+    cooperating_text: str = ""
+    cooperating: list[DepartmentRef] = field(default_factory=list)
+    task_type: str = ""
+    modes: list[str] = field(default_factory=list)
+    mode_remark: str = ""
+    remark: str = ""
+    filled: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def initiator_id(self) -> int | None:
+        return self.initiator[0].department_id if self.initiator else None
+
+    @property
+    def cooperating_ids(self) -> list[int]:
+        own = self.initiator_id
+        return [r.department_id for r in self.cooperating if r.department_id is not None and r.department_id != own]
+
+    def ratio_spec(self) -> RatioSpec:
+        from credit_risk.allocation import RatioKind
+
+        return RatioSpec(
+            kind=RatioKind(self.ratio_kind),
+            percent=Decimal(self.ratio_percent) if self.ratio_percent is not None else None,
+            count=self.ratio_count,
+            times_per_year=self.times_per_year,
+        )
+
+    def comparable(self, name_of: Callable[[int], str]) -> dict[str, Any]:
+        """The fields that make up the task, with departments by name: for round trips and tests."""
+        return {
+            "number": self.number,
+            "name": self.name,
+            "directed": self.directed,
+            "items_text": self.items_text,
+            "scope_text": self.scope_text,
+            "ratio_kind": self.ratio_kind,
+            "ratio_percent": self.ratio_percent,
+            "ratio_count": self.ratio_count,
+            "times_per_year": self.times_per_year,
+            "uses_tiers": self.uses_tiers,
+            "credit_rule_text": self.credit_rule_text,
+            "start_month": self.start_month,
+            "end_month": self.end_month,
+            "initiator": name_of(self.initiator_id) if self.initiator_id else None,
+            "guide_text": self.guide_text,
+            "cooperating": sorted(name_of(i) for i in self.cooperating_ids),
+            "task_type": self.task_type,
+            "modes": self.modes,
+            "mode_remark": self.mode_remark,
+            "remark": self.remark,
+        }
+
+
+@dataclass
+class ParsedPlan:
+    title: str
+    tasks: list[ParsedTask]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def unresolved(self) -> list[str]:
+        names: list[str] = []
+        for task in self.tasks:
+            for ref in (*task.initiator, *task.cooperating):
+                if ref.department_id is None and ref.text not in names:
+                    names.append(ref.text)
+        return names
+
+    @property
+    def all_errors(self) -> list[str]:
+        return [*self.errors, *(e for t in self.tasks for e in t.errors)]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _cell(row: list[object], cols: dict[str, int], name: str) -> str:
+    index = cols.get(name)
+    if index is None or index >= len(row) or row[index] is None:
+        return ""
+    value = row[index]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+_NUMBER = re.compile(r"^\d+$")
+
+
+def parse_rows(
+    rows: list[list[object]],
+    *,
+    year: int,
+    resolve: Callable[[str], int | None],
+    fill_down: bool,
+) -> ParsedPlan:
+    """Parse every task row; errors name the row number of the file and the reason."""
+    header_index, cols = find_header(rows, COLUMNS)
+    title = ""
+    for row in rows[:header_index]:
+        title = next((str(c).strip() for c in row if c not in (None, "")), "")
+        if title:
+            break
+    plan = ParsedPlan(title=title, tasks=[])
+    for required, label in (("name", "抽查任务名称"), ("ratio", "抽查比例")):
+        if required not in cols:
+            plan.errors.append(f"表头中没有“{label}”列")
+    if plan.errors:
+        return plan
+    previous: dict[str, str] = {}
+    for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        values = {name: _cell(list(row), cols, name) for name in cols}
+        if not any(values.values()):
+            continue
+        if normalise_header(values.get("number")) == "序号":  # a repeated header on a new page
+            continue
+        task = ParsedTask(row=number, number=0, name=values.get("name", ""))
+        if fill_down:
+            for name in FILL_DOWN_IN_TEXT:
+                if name in cols and not values[name] and previous.get(name):
+                    values[name] = previous[name]
+                    task.filled.append(name)
+        previous = values
+        _parse_task(task, values, year=year, resolve=resolve, position=len(plan.tasks) + 1)
+        plan.tasks.append(task)
+    if not plan.tasks:
+        plan.errors.append("表中没有抽查任务")
+    return plan
+
+
+def _parse_task(
+    task: ParsedTask, values: dict[str, str], *, year: int, resolve: Callable[[str], int | None], position: int
+) -> None:
+    def error(message: str) -> None:
+        task.errors.append(f"第 {task.row} 行：{message}")
+
+    raw_number = parsing.clean(values.get("number"))
+    task.number = int(raw_number) if _NUMBER.match(raw_number) else position
+    if not task.name:
+        error("抽查任务名称为空")
+    try:
+        task.directed = parsing.parse_directed(values.get("directed"))
+    except CellError as exc:
+        error(str(exc))
+    task.items_text = values.get("items", "")
+    task.items = parsing.split_items(task.items_text)
+    task.scope_text = values.get("scope", "")
+    for word, kind in WARNING_WORDS:
+        if word in task.name:
+            task.scope_warning = kind
+            break
+    else:
+        for word, kind in WARNING_WORDS:
+            if word in task.scope_text:
+                task.scope_warning = kind
+                break
+    task.ratio_text = values.get("ratio", "")
+    try:
+        spec = parsing.parse_ratio(task.ratio_text)
+        task.ratio_kind = spec.kind.value
+        task.ratio_percent = str(spec.percent) if spec.percent is not None else None
+        task.ratio_count = spec.count
+        task.times_per_year = spec.times_per_year
+    except CellError as exc:
+        error(str(exc))
+    task.credit_rule_text = values.get("credit_rule", "")
+    task.uses_tiers = "风险" in task.credit_rule_text
+    task.period_text = values.get("period", "")
+    if task.period_text:
+        try:
+            period = parsing.parse_period(task.period_text)
+            task.start_month, task.end_month = period.start_month, period.end_month
+            if (period.start_year and period.start_year != year) or (period.end_year and period.end_year != year):
+                error(f"抽查起止时间“{task.period_text}”不在 {year} 年度内")
+        except CellError as exc:
+            error(str(exc))
+    else:
+        task.warnings.append(f"第 {task.row} 行：没有抽查起止时间")
+    head, guide = parsing.split_initiator(values.get("initiator"))
+    task.initiator_text = values.get("initiator", "")
+    task.guide_text = values.get("guide") or parsing.strip_role(guide)
+    task.initiator = parsing.split_departments(head, resolve)
+    if len(task.initiator) > 1:
+        # several initiators: the first initiates, the others cooperate
+        task.cooperating.extend(task.initiator[1:])
+        task.initiator = task.initiator[:1]
+    if not task.initiator:
+        task.warnings.append(f"第 {task.row} 行：没有发起部门，按本计划制定部门处理")
+    task.cooperating_text = values.get("cooperating", "")
+    for ref in parsing.split_departments(task.cooperating_text, resolve):
+        if ref not in task.cooperating:
+            task.cooperating.append(ref)
+    try:
+        task.modes, task.mode_remark = parsing.parse_modes(values.get("mode"))
+    except CellError as exc:
+        error(str(exc))
+    task.remark = values.get("remark", "")
+    joint = parsing.parse_joint(values.get("task_type") or task.remark)
+    if joint is None:
+        joint = bool(task.cooperating_ids) or any(r.department_id is None for r in task.cooperating)
+    task.task_type = "joint" if joint else "internal"
+
+
+def parse_file(path: Path, *, year: int, resolve: Callable[[str], int | None]) -> ParsedPlan:
+    rows = read_table(path)
+    return parse_rows(rows, year=year, resolve=resolve, fill_down=path.suffix.lower() != ".xlsx")

@@ -1,0 +1,79 @@
+"""manage.py import_plan FILE --year YEAR --owner DEPARTMENT [--dry-run] [--create-departments]"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from credit_risk.tables import TableRefusedError
+from plans.parsing import name_key
+from plans.services import PlanImportError, plan_import, plan_parse
+from registries.models import Department, DepartmentAlias
+
+
+def find_department(name: str) -> Department:
+    key = name_key(name)
+    department = (
+        Department.objects.filter(name=key).first()
+        or Department.objects.filter(short_name=key).first()
+        or Department.objects.filter(pk__in=DepartmentAlias.objects.filter(name=key).values("department_id")).first()
+    )
+    if department is None:
+        raise CommandError(f"没有名为“{name}”的部门")
+    return department
+
+
+class Command(BaseCommand):
+    help = "Import an annual plan table (.xlsx or TSV). The last line printed is the new plan's id."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--owner", required=True, help="the owner department's name, short name or alias")
+        parser.add_argument("--dry-run", action="store_true", help="print the parsed tasks, write nothing")
+        parser.add_argument("--create-departments", action="store_true", help="create departments not found")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.exists():
+            raise CommandError(f"文件不存在：{path}")
+        owner = find_department(options["owner"])
+        try:
+            parsed = plan_parse(path=path, year=options["year"], owner=owner)
+        except TableRefusedError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["dry_run"]:
+            self.stdout.write(parsed.title)
+            for task in parsed.tasks:
+                initiator = task.initiator[0].text if task.initiator else "-"
+                cooperating = "、".join(r.text for r in task.cooperating) or "-"
+                self.stdout.write(
+                    f"{task.number}\t{task.name}\t{task.ratio_kind}:{task.ratio_percent or task.ratio_count or ''}"
+                    f"\t{task.times_per_year or ''}次/年\t{task.start_month}-{task.end_month}月"
+                    f"\t{initiator}\t{cooperating}\t{task.task_type}\t{'、'.join(task.modes)}"
+                )
+        for message in parsed.all_errors:
+            self.stderr.write(message)
+        if parsed.unresolved:
+            self.stderr.write("无法识别的部门：" + "、".join(parsed.unresolved))
+        if parsed.all_errors:
+            raise CommandError(f"{len(parsed.all_errors)} 处错误，未导入")
+        if parsed.unresolved and not options["create_departments"]:
+            raise CommandError("有无法识别的部门，未导入（可加 --create-departments 自动创建）")
+        if options["dry_run"]:
+            return
+        try:
+            plan = plan_import(
+                path=path,
+                year=options["year"],
+                owner=owner,
+                user=None,
+                create_departments=options["create_departments"],
+            )
+        except PlanImportError as exc:
+            for message in exc.messages:
+                self.stderr.write(message)
+            raise CommandError("未导入") from exc
+        self.stdout.write(str(plan.pk))

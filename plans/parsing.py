@@ -1,0 +1,263 @@
+"""Pure parsers for the cells of plan tables as bureaus publish them. No database here.
+
+Every parser takes the raw cell text and returns a value or raises `CellError`, whose
+message is Chinese and names the cell content, for the import preview.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from credit_risk.allocation import RatioKind, RatioSpec
+
+
+class CellError(ValueError):
+    """A cell that cannot be parsed; str(exc) is a Chinese message for the user."""
+
+
+def clean(raw: object) -> str:
+    """NFKC (full-width digits and punctuation to half-width) and collapsed whitespace."""
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    return " ".join(text.split())
+
+
+# --- ratio and frequency -------------------------------------------------------------
+
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_COUNT = re.compile(r"(\d+)\s*(?:户|家|个|件|批次)")
+_TIMES = re.compile(r"(\d*)\s*次\s*/\s*年")
+_TIMES_EACH_YEAR = re.compile(r"每年\s*(\d+)\s*次")
+_AT_LEAST = re.compile(r"不低于|不少于|至少|≥|>=")
+_WARNING = re.compile(r"预警")
+
+
+def parse_ratio(raw: object) -> RatioSpec:
+    """A ratio cell: `40%; 1 次 / 年`, `30% 1次/年`, `不低于5% 1次/年`, `10% 次/年`, `20户`, `不低于3%`,
+    `根据预警设定监测情况比例`."""
+    text = clean(raw)
+    if not text:
+        raise CellError("抽查比例为空")
+    times: int | None = None
+    if m := _TIMES.search(text):
+        times = int(m.group(1)) if m.group(1) else 1  # "10% 次/年": once a year
+    elif m := _TIMES_EACH_YEAR.search(text):
+        times = int(m.group(1))
+    if times == 0:
+        raise CellError(f"抽查频次“{text}”不能为 0 次")
+    if _WARNING.search(text):
+        return RatioSpec(kind=RatioKind.WARNING_MODEL, times_per_year=times)
+    if m := _PERCENT.search(text):
+        try:
+            percent = Decimal(m.group(1))
+        except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
+            raise CellError(f"无法识别的抽查比例“{text}”") from exc
+        if percent > 100:
+            raise CellError(f"抽查比例“{text}”超过 100%")
+        kind = RatioKind.AT_LEAST if _AT_LEAST.search(text) else RatioKind.PERCENT
+        return RatioSpec(kind=kind, percent=plain(percent), times_per_year=times)
+    if m := _COUNT.search(text):
+        return RatioSpec(kind=RatioKind.COUNT, count=int(m.group(1)), times_per_year=times)
+    raise CellError(f"无法识别的抽查比例“{text}”，应为如 40%、不低于5%、20户 或 根据预警设定监测情况比例")
+
+
+def plain(value: Decimal) -> Decimal:
+    """40.0 -> 40, 0.50 -> 0.5, never 4E+1."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
+def _plain_decimal(value: Decimal) -> str:
+    return format(plain(value), "f")
+
+
+def format_ratio(spec: RatioSpec) -> str:
+    """The canonical cell text; parse_ratio(format_ratio(s)) == s."""
+    if spec.kind == RatioKind.WARNING_MODEL:
+        text = "根据预警设定监测情况比例"
+    elif spec.kind == RatioKind.COUNT:
+        text = f"{spec.count}户"
+    elif spec.kind == RatioKind.AT_LEAST:
+        text = f"不低于{_plain_decimal(spec.percent or Decimal(0))}%"
+    else:
+        text = f"{_plain_decimal(spec.percent or Decimal(0))}%"
+    if spec.times_per_year:
+        text += f" {spec.times_per_year}次/年"
+    return text
+
+
+# --- period ----------------------------------------------------------------------------
+
+_MONTH = r"(?:(\d{4})\s*[.年/]\s*)?(\d{1,2})\s*月?"
+_PERIOD = re.compile(rf"^{_MONTH}\s*(?:-|—|–|－|~|～|至|到)+\s*{_MONTH}$")
+
+
+@dataclass(frozen=True)
+class Period:
+    start_month: int
+    end_month: int
+    start_year: int | None = None
+    end_year: int | None = None
+
+
+def parse_period(raw: object) -> Period:
+    """`2022. 3-2022. 11`, `3月-10月`, `6月—11月`, `3-11月`."""
+    text = clean(raw).replace("份", "")
+    m = _PERIOD.match(text)
+    if not m:
+        raise CellError(f"无法识别的抽查起止时间“{text}”，应为如 3月—11月 或 2022.3-2022.11")
+    y1, m1, y2, m2 = m.groups()
+    start, end = int(m1), int(m2)
+    if not (1 <= start <= 12 and 1 <= end <= 12):
+        raise CellError(f"抽查起止时间“{text}”中的月份不在 1–12 之间")
+    start_year = int(y1) if y1 else None
+    end_year = int(y2) if y2 else start_year
+    if (start_year or 0, start) > (end_year or start_year or 0, end):
+        raise CellError(f"抽查起止时间“{text}”的结束早于开始")
+    return Period(start_month=start, end_month=end, start_year=start_year, end_year=end_year)
+
+
+def format_period(period: Period) -> str:
+    return f"{period.start_month}月—{period.end_month}月"
+
+
+# --- mode, directed, joint ---------------------------------------------------------------
+
+MODE_PATTERN = re.compile(r"^[省市县区]抽[省市县区]?查$")
+_BRACKETED = re.compile(r"【\s*([^】]*?)\s*】")
+
+
+def parse_modes(raw: object) -> tuple[list[str], str]:
+    """`【市抽市查】 【县抽县查】 市县两级…` -> (["市抽市查", "县抽县查"], "市县两级…")."""
+    text = " ".join(("" if raw is None else str(raw)).split())
+    modes: list[str] = []
+    for found in _BRACKETED.findall(text):
+        mode = found.replace(" ", "")
+        if not MODE_PATTERN.match(mode):
+            raise CellError(f"无法识别的抽查方式“{found}”，应为如 市抽市查、县抽县查、市抽县查")
+        if mode not in modes:
+            modes.append(mode)
+    remark = _BRACKETED.sub(" ", text).strip()
+    if not modes:
+        first = remark.split(" ")[0] if remark else ""
+        if MODE_PATTERN.match(first):
+            modes.append(first)
+            remark = remark[len(first) :].strip()
+    return modes, " ".join(remark.split())
+
+
+def format_modes(modes: list[str], remark: str = "") -> str:
+    return " ".join([*(f"【{m}】" for m in modes), *([remark] if remark else [])])
+
+
+def parse_directed(raw: object) -> bool | None:
+    text = clean(raw).replace(" ", "")
+    if not text:
+        return None
+    if "不定向" in text or "非定向" in text:
+        return False
+    if "定向" in text:
+        return True
+    raise CellError(f"无法识别的抽查类型“{text}”，应为 定向 或 不定向")
+
+
+def parse_joint(raw: object) -> bool | None:
+    """部门联合 -> True, 内部 -> False, anything else -> unknown (decided by the departments)."""
+    text = clean(raw)
+    if "联合" in text:
+        return True
+    if "内部" in text:
+        return False
+    return None
+
+
+# --- departments --------------------------------------------------------------------------
+
+ROLE_SUFFIXES = ("组织发起", "组织实施", "实施", "组织", "发起", "牵头", "指导", "配合", "负责")
+_DEPT_SEPARATORS = re.compile(r"[、,;]+")
+_BRANCH = re.compile(r"^.{1,8}(?:分局|分队|支队|大队|中队)$")
+
+
+def strip_role(name: str) -> str:
+    """`县发改局实施` -> `县发改局`, `市局组织发起` -> `市局`."""
+    name = name.strip()
+    changed = True
+    while changed:
+        changed = False
+        for suffix in ROLE_SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
+                changed = True
+    return name
+
+
+def name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    text: str  # as written (role words removed)
+    department_id: int | None  # None: not resolved
+
+
+def split_departments(raw: object, resolve: Callable[[str], int | None]) -> list[DepartmentRef]:
+    """Several departments separated by spaces, where one name may itself contain a space.
+
+    Greedy, longest match first: at each position the longest run of words whose joined
+    name resolves wins (`市生态环境局 阳城分局`). A word that resolves to nothing is reported
+    as it stands, joined with a following branch word (`阳城分局`) that resolves to nothing either.
+    """
+    text = clean(raw)
+    words = [w for w in _DEPT_SEPARATORS.sub(" ", text).split(" ") if w]
+    refs: list[DepartmentRef] = []
+    i = 0
+    while i < len(words):
+        for j in range(len(words), i, -1):
+            candidate = strip_role("".join(words[i:j]))
+            found = resolve(candidate)
+            if found is not None:
+                refs.append(DepartmentRef(" ".join(words[i:j]) if j - i > 1 else candidate, found))
+                i = j
+                break
+        else:
+            name = strip_role(words[i])
+            step = 1
+            if i + 1 < len(words) and _BRANCH.match(words[i + 1]) and resolve(strip_role(words[i + 1])) is None:
+                name = f"{words[i]} {strip_role(words[i + 1])}"
+                step = 2
+            refs.append(DepartmentRef(name, None))
+            i += step
+    unique: list[DepartmentRef] = []
+    for ref in refs:
+        if ref not in unique:
+            unique.append(ref)
+    return unique
+
+
+def split_initiator(raw: object) -> tuple[str, str]:
+    """`市局组织发起/质量监管部门指导` -> ("市局组织发起", "质量监管部门指导").
+
+    The department first, then the guiding unit (a division inside it)."""
+    text = clean(raw)
+    head, _sep, tail = text.replace("／", "/").partition("/")
+    return head.strip(), tail.strip()
+
+
+# --- items (1+X) --------------------------------------------------------------------------
+
+_ITEM_NUMBER = re.compile(r"\s*\(\d+\)\s*|(?:^|(?<=[;。:\s]))\s*\d+[.、]\s*")
+
+
+def split_items(raw: object) -> list[str]:
+    """`1. 登记事项检查； 2. 公示信息检查；` -> ["登记事项检查", "公示信息检查"]."""
+    text = clean(raw)
+    if not text:
+        return []
+    # a heading before the first number, e.g. "食品生产监督检查：1. …", stays with the text
+    parts = [p.strip(" ;；。,，") for p in _ITEM_NUMBER.split(text)]
+    items = [p for p in parts if p]
+    return items or [text]

@@ -1,0 +1,312 @@
+"""Staff pages for annual plans. Access through registries.access only: plans are scoped by owner."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from credit_risk.allocation import describe
+from credit_risk.models import Tier
+from credit_risk.tables import TableRefusedError
+from plans import selectors, services
+from plans.exporting import plan_to_dict, plan_to_xlsx
+from plans.forms import AdjustmentForm, DecisionForm, PlanUploadForm, TaskScopeForm
+from plans.models import Adjustment, AdjustmentStatus, Plan, Task
+from registries.access import REGISTRY_WRITE_ROLES, get_for_user, registry_view, role_required, scoped
+from registries.models import Department, Role, User
+
+SESSION_KEY = "plan_imports"
+NEW = "new"
+
+
+def _plans(user: User) -> QuerySet[Plan]:
+    return scoped(user, Plan.objects.select_related("owner"), "owner")
+
+
+def _plan_for(request: HttpRequest, pk: int, *, change: bool = False) -> Plan:
+    user: User = request.user  # type: ignore[assignment]
+    return get_for_user(user, Plan.objects.select_related("owner"), change=change, field="owner", pk=pk)
+
+
+@registry_view
+def plan_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    plans = selectors.plan_list(_plans(user))
+    late = selectors.late_plans().filter(pk__in=_plans(user).values("pk"))
+    return render(request, "plans/plan_list.html", {"plans": plans, "late_ids": set(late.values_list("pk", flat=True))})
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def plan_upload(request: HttpRequest) -> HttpResponse:
+    form = PlanUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        token = uuid.uuid4().hex
+        folder = Path(settings.MEDIA_ROOT) / "plan_imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{token}{Path(upload.name).suffix.lower()}"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        pending = request.session.get(SESSION_KEY, {})
+        pending[token] = {"path": str(path), "year": form.cleaned_data["year"], "name": Path(upload.name).name}
+        request.session[SESSION_KEY] = pending
+        return redirect("plans:import_preview", token=token)
+    return render(request, "plans/import_upload.html", {"form": form})
+
+
+def _pending(request: HttpRequest, token: str) -> dict[str, Any]:
+    pending = request.session.get(SESSION_KEY, {}).get(token)
+    if pending is None:
+        raise Http404
+    return pending
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    """Every parsed field and every unresolved name; map or create the names, then commit."""
+    user: User = request.user  # type: ignore[assignment]
+    owner = user.department
+    assert owner is not None
+    pending = _pending(request, token)
+    path = Path(pending["path"])
+    try:
+        parsed = services.plan_parse(path=path, year=pending["year"], owner=owner)
+    except TableRefusedError as exc:
+        messages.error(request, str(exc))
+        return redirect("plans:upload")
+    unresolved = parsed.unresolved
+    departments = Department.objects.filter(is_active=True).order_by("level", "name")
+    problems: list[str] = []
+    if request.method == "POST":
+        mapping: dict[str, int] = {}
+        create: list[str] = []
+        for index, name in enumerate(unresolved):
+            choice = request.POST.get(f"map_{index}", "")
+            if choice == NEW:
+                create.append(name)
+            elif choice.isdigit() and departments.filter(pk=int(choice)).exists():
+                mapping[name] = int(choice)
+            else:
+                problems.append(_("请为“%(n)s”选择对应的部门或新建部门") % {"n": name})
+        if not problems:
+            try:
+                plan = services.plan_import(
+                    path=path, year=pending["year"], owner=owner, user=user, mapping=mapping, create=create
+                )
+            except services.PlanImportError as exc:
+                problems.extend(exc.messages)
+            else:
+                pending_all = request.session.get(SESSION_KEY, {})
+                pending_all.pop(token, None)
+                request.session[SESSION_KEY] = pending_all
+                path.unlink(missing_ok=True)
+                messages.success(
+                    request, _("已导入计划“%(t)s”，共 %(n)d 项任务") % {"t": plan.title, "n": len(parsed.tasks)}
+                )
+                return redirect("plans:detail", pk=plan.pk)
+    names = dict(departments.values_list("pk", "name"))
+
+    def shown(refs: list[Any]) -> list[tuple[str, str | None]]:
+        return [(ref.text, names.get(ref.department_id)) for ref in refs]
+
+    rows = [
+        (t, shown(t.initiator), shown([r for r in t.cooperating if r.department_id in (None, *t.cooperating_ids)]))
+        for t in parsed.tasks
+    ]
+    return render(
+        request,
+        "plans/import_preview.html",
+        {
+            "parsed": parsed,
+            "rows": rows,
+            "pending": pending,
+            "unresolved": list(enumerate(unresolved)),
+            "departments": departments,
+            "problems": problems,
+            "token": token,
+            "NEW": NEW,
+        },
+    )
+
+
+@registry_view
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    user: User = request.user  # type: ignore[assignment]
+    tasks = plan.tasks.select_related("initiator", "policy").prefetch_related("cooperating")
+    return render(
+        request,
+        "plans/plan_detail.html",
+        {
+            "plan": plan,
+            "tasks": tasks,
+            "findings": selectors.plan_checks(plan),
+            "versions": plan.versions.all(),
+            "adjustments": plan.adjustments.select_related("submitted_by"),
+            "can_change": user.role == Role.STAFF and user.department_id == plan.owner_id,
+            "is_late": plan.is_late(),
+        },
+    )
+
+
+@registry_view
+def task_allocation(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx partial: the live scope per tier and the counts the policy would draw (staff only, never public)."""
+    user: User = request.user  # type: ignore[assignment]
+    task = get_object_or_404(scoped(user, Task.objects.select_related("plan", "policy"), "plan__owner"), pk=pk)
+    allocation = selectors.task_allocation(task)
+    rows = []
+    if allocation:
+        labels = dict(Tier.choices)
+        rows = [
+            (labels[t], n, f"{float(allocation.rates[t] * 100):.4g}%", allocation.counts[t])
+            for t, n in allocation.population.items()
+            if n
+        ]
+    return render(
+        request,
+        "plans/_task_allocation.html",
+        {"task": task, "allocation": allocation, "rows": rows, "summary": describe(allocation) if allocation else ""},
+    )
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    task = get_for_user(user, Task.objects.select_related("plan"), change=True, field="plan__owner", pk=pk)
+    form = TaskScopeForm(request.POST or None, instance=task)
+    if request.method == "POST" and form.is_valid():
+        services.task_scope_update(task=task, data=form.cleaned_data)
+        messages.success(request, _("已保存"))
+        return redirect("plans:detail", pk=task.plan_id)
+    return render(request, "plans/task_edit.html", {"task": task, "form": form})
+
+
+@require_POST
+@role_required(*REGISTRY_WRITE_ROLES)
+def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk, change=True)
+    try:
+        services.plan_publish(plan=plan, user=request.user, request=request)  # type: ignore[arg-type]
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("计划已公布，已在公示网站显示"))
+    return redirect("plans:detail", pk=plan.pk)
+
+
+@registry_view
+def plan_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in ("json", "xlsx"):
+        raise Http404
+    plan = _plan_for(request, pk)
+    data = plan_to_dict(plan)
+    filename = f"plan-{plan.year}-{plan.pk}"
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+        return response
+    response = HttpResponse(
+        plan_to_xlsx(data), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+@registry_view
+def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    version = get_object_or_404(plan.versions, number=number)
+    return render(request, "plans/version_detail.html", {"plan": plan, "version": version})
+
+
+@role_required(*REGISTRY_WRITE_ROLES)
+def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk, change=True)
+    form = AdjustmentForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.adjustment_submit(
+                plan=plan,
+                user=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+                scan=form.cleaned_data["scan"],
+                revised_table=form.cleaned_data["revised_table"],
+                request=request,
+            )
+        except services.PlanImportError as exc:
+            problems = exc.messages
+        except ValueError as exc:
+            problems = [str(exc)]
+        else:
+            messages.success(request, _("调整申请已提交领导小组办公室备案"))
+            return redirect("plans:detail", pk=plan.pk)
+    return render(request, "plans/adjustment_form.html", {"plan": plan, "form": form, "problems": problems})
+
+
+def _adjustments(user: User) -> QuerySet[Adjustment]:
+    return scoped(user, Adjustment.objects.select_related("plan__owner", "submitted_by"), "plan__owner")
+
+
+@registry_view
+def adjustment_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    return render(request, "plans/adjustment_list.html", {"adjustments": _adjustments(user)})
+
+
+@registry_view
+def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    adjustment = get_object_or_404(_adjustments(user), pk=pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST":
+        if user.role != Role.OFFICE:
+            raise PermissionDenied
+        if form.is_valid():
+            note = form.cleaned_data["note"]
+            try:
+                if request.POST.get("action") == "return":
+                    services.adjustment_return(adjustment=adjustment, user=user, note=note, request=request)
+                    messages.success(request, _("已退回"))
+                else:
+                    services.adjustment_file(adjustment=adjustment, user=user, note=note, request=request)
+                    messages.success(request, _("已备案，计划已更新为新版本"))
+            except (ValueError, services.PlanImportError) as exc:
+                messages.error(request, str(exc))
+            return redirect("plans:adjustment_detail", pk=adjustment.pk)
+    return render(
+        request,
+        "plans/adjustment_detail.html",
+        {
+            "adjustment": adjustment,
+            "form": form,
+            "can_decide": user.role == Role.OFFICE and adjustment.status == AdjustmentStatus.SUBMITTED,
+        },
+    )
+
+
+@registry_view
+def adjustment_file_download(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    """Uploaded files are never served directly: streamed after the permission check."""
+    user: User = request.user  # type: ignore[assignment]
+    if which not in ("scan", "table"):
+        raise Http404
+    adjustment = get_object_or_404(_adjustments(user), pk=pk)
+    field = adjustment.scan if which == "scan" else adjustment.revised_table
+    response = FileResponse(field.open("rb"), as_attachment=True, filename=Path(field.name).name)
+    return cast(HttpResponse, response)  # a streaming response; the decorators only pass it through

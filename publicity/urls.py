@@ -1,0 +1,15 @@
+from django.urls import path
+
+from publicity import views, views_draws
+
+app_name = "publicity"
+
+urlpatterns = [
+    path("plans/", views.plan_list, name="plan_list"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/v<int:number>/", views.plan_version, name="plan_version"),
+    path("draws/", views_draws.draw_list, name="draw_list"),
+    path("draws/drawing.py", views_draws.verifier_script, name="draw_verifier"),
+    path("draws/<int:pk>/", views_draws.draw_detail, name="draw_detail"),
+    path("draws/<int:pk>/<str:which>/", views_draws.draw_file, name="draw_file"),
+]
