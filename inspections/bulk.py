@@ -1,0 +1,48 @@
+"""Fast inserts of many rows: COPY on PostgreSQL (tens of thousands of drawn rows and team
+members per round), bulk_create elsewhere. Only for models without per-row Python logic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format: NULL as \\N, backslash and separators escaped."""
+    if type(value) is int:  # most values: ids
+        return str(value)
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, dt.datetime | dt.date | int | float | bool | Decimal):
+        return str(value)
+    raise TypeError(f"cannot COPY a {type(value).__name__}")
+
+
+def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    if connection.vendor == "postgresql":
+        meta = model._meta
+        columns = ", ".join(connection.ops.quote_name(_field(model, f).column) for f in fields)
+        table = connection.ops.quote_name(meta.db_table)
+        # One text block instead of a write_row call per row (several microseconds each).
+        data = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy.write(data.encode())
+        return
+    names = [_field(model, f).attname for f in fields]
+    model._default_manager.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=2000)

@@ -1,0 +1,71 @@
+"""Visits (进一次门，查多项事): one trip to one target for every task that drew it in overlapping periods.
+
+A `Visit` covers one or more drawn rows (`VisitCoverage`, each drawn row in exactly one
+visit); its items and its team are the union of those rows' task items and teams. Result
+entry (helper H) attaches to the visit: `Visit.complete` is the one state change here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inspections.models.draws import DrawnTarget
+from registries.models import Target
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("待检查")
+    DONE = "done", _("已检查")
+
+
+class Visit(models.Model):
+    # No database constraint (checked row by row at COMMIT, tens of thousands per round): a
+    # visit's target is the target of the drawn rows it covers, whose constraint holds.
+    target = models.ForeignKey(
+        Target, models.PROTECT, related_name="visits", db_constraint=False, verbose_name=_("检查对象")
+    )
+    # The window every covered task allows: the intersection of their periods.
+    period_start = models.DateField(_("最早检查日期"))
+    period_end = models.DateField(_("最晚检查日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.PLANNED)
+    visited_on = models.DateField(_("检查日期"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("检查（进一次门）")
+        verbose_name_plural = _("检查（进一次门）")
+        ordering = ["period_end", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_start__lte=models.F("period_end")), name="visit_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(status="planned") | Q(visited_on__isnull=False), name="visit_done_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == VisitStatus.DONE
+
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        return self.period_start <= end and start <= self.period_end
+
+
+class VisitCoverage(models.Model):
+    visit = models.ForeignKey(Visit, models.CASCADE, related_name="coverage")
+    # No database constraint: see inspections.models.draws (drawn rows are permanent).
+    drawn = models.OneToOneField(DrawnTarget, models.PROTECT, related_name="coverage", db_constraint=False)
+
+    class Meta:
+        verbose_name = _("检查覆盖的抽中对象")
+        verbose_name_plural = _("检查覆盖的抽中对象")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}: {self.drawn_id}"

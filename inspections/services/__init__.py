@@ -1,0 +1,1 @@
+"""Writes of the inspections app: draws, matching, visits."""

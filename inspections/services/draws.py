@@ -1,0 +1,250 @@
+"""Draw rounds: open (commit to a secret), start (witness entropy, enqueue), run (the draw), redraw.
+
+One round, one draw: `DrawRound` is unique per (task, round_no), and `draw_round_run`
+claims the round with SELECT ... FOR UPDATE and does all of its writes (drawn rows,
+files, visits, teams, audit row, status) in one transaction. A second message for the
+same round waits on the row lock and then finds the round done; a worker killed half way
+rolls the whole transaction back and the redelivered message (acks_late,
+reject_on_worker_lost) starts again from the same frozen inputs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from credit_risk.allocation import ALL_TIERS, allocate
+from inspections import drawing
+from inspections.bulk import insert_rows
+from inspections.models import DrawnTarget, DrawRound, RoundStatus
+from inspections.population import DrawError, frozen_population, write_files
+from inspections.services._audit import record
+from plans.models import Task
+from plans.selectors import DEFAULT_POLICY
+from registries.access import can_change_department_data
+from registries.models import User
+
+ENTROPY_MAX = 200
+logger = logging.getLogger(__name__)
+
+
+def can_start_draws(user: User, task: Task) -> bool:
+    """Staff of the initiating department start rounds."""
+    return can_change_department_data(user, task.initiator_id)
+
+
+def _next_round_no(task: Task) -> int:
+    return (DrawRound.objects.filter(task=task).aggregate(n=Max("round_no"))["n"] or 0) + 1
+
+
+def _create_round(*, task: Task, user: User, reason: str = "", redraw_of: DrawRound | None = None) -> DrawRound:
+    secret = drawing.new_secret()
+    try:
+        # Two staff opening a round at once compute the same number: the unique
+        # constraint (task, round_no) lets one of them through.
+        with transaction.atomic():
+            return DrawRound.objects.create(
+                task=task,
+                round_no=_next_round_no(task),
+                commitment=drawing.commitment(secret),
+                secret=secret,
+                started_by=user,
+                reason=reason,
+                redraw_of=redraw_of,
+            )
+    except IntegrityError as exc:
+        raise ValidationError("该任务的这一轮次刚由他人生成，请刷新页面") from exc
+
+
+@transaction.atomic
+def draw_round_open(*, task: Task, user: User) -> DrawRound:
+    """A new round with a fresh secret; only its commitment is shown until the visits are done."""
+    if not can_start_draws(user, task):
+        raise PermissionDenied
+    allowed = task.times_per_year or 1
+    rounds = DrawRound.objects.filter(task=task, redraw_of__isnull=True).count()
+    if rounds >= allowed:
+        raise ValidationError(
+            f"该任务每年抽查 {allowed} 次，已生成 {rounds} 轮，不能再新增轮次（如需重新抽取，请填写理由）"
+        )
+    draw_round = _create_round(task=task, user=user)
+    record(
+        actor=user,
+        action="inspections.draw_open",
+        obj=draw_round,
+        detail={"task": task.pk, "round": draw_round.round_no, "commitment": draw_round.commitment},
+    )
+    return draw_round
+
+
+@transaction.atomic
+def draw_round_redraw(*, draw_round: DrawRound, user: User, reason: str) -> DrawRound:
+    """A redraw is a new round with a reason; the first round stays on record, unchanged."""
+    if not can_start_draws(user, draw_round.task):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("重新抽取必须填写理由")
+    if draw_round.status != RoundStatus.DONE:
+        raise ValidationError("只能对已完成的轮次重新抽取")
+    if DrawRound.objects.filter(redraw_of=draw_round).exists():
+        raise ValidationError(f"第{draw_round.round_no}轮已重新抽取过")
+    new = _create_round(task=draw_round.task, user=user, reason=reason, redraw_of=draw_round)
+    record(
+        actor=user,
+        action="inspections.draw_redraw",
+        obj=new,
+        detail={"redraw_of": draw_round.pk, "round": new.round_no, "reason": reason, "commitment": new.commitment},
+    )
+    return new
+
+
+@transaction.atomic
+def draw_round_start(*, draw_round: DrawRound, user: User, entropy: str = "") -> DrawRound:
+    """The witness's public entropy is fixed and the draw is queued (enqueued on commit)."""
+    if not can_start_draws(user, draw_round.task):
+        raise PermissionDenied
+    entropy = entropy.strip()
+    if len(entropy) > ENTROPY_MAX or any(c in entropy for c in "|\r\n"):
+        raise ValidationError(f"公开随机数不能超过 {ENTROPY_MAX} 个字符，且不能包含“|”或换行")
+    # Conditional update: of two clicks on "start" only one moves the round on.
+    moved = DrawRound.objects.filter(pk=draw_round.pk, status__in=[RoundStatus.OPEN, RoundStatus.FAILED]).update(
+        status=RoundStatus.QUEUED, entropy=entropy, queued_at=timezone.now(), error=""
+    )
+    draw_round.refresh_from_db()
+    if moved:
+        record(actor=user, action="inspections.draw_start", obj=draw_round, detail={"entropy": entropy})
+        from inspections.tasks import run_draw
+
+        round_id = draw_round.pk
+        transaction.on_commit(lambda: run_draw.delay(round_id))
+    return draw_round
+
+
+def draw_round_run(*, round_id: int, entropy: str | None = None) -> DrawRound:
+    """Run the draw of one round; idempotent. A DrawError marks the round failed with its reason."""
+    try:
+        return _run(round_id=round_id, entropy=entropy)
+    except DrawError as exc:
+        _mark_failed(round_id, str(exc))
+        return DrawRound.objects.get(pk=round_id)
+    except Exception:
+        # Nothing of the draw was kept (one transaction); staff may start the round again.
+        _mark_failed(round_id, "抽取时发生系统错误，未保存任何结果，请重新开始抽取或联系系统管理员")
+        raise
+
+
+def _mark_failed(round_id: int, error: str) -> None:
+    DrawRound.objects.filter(pk=round_id).exclude(status=RoundStatus.DONE).update(
+        status=RoundStatus.FAILED, error=error
+    )
+
+
+@transaction.atomic
+def _run(*, round_id: int, entropy: str | None) -> DrawRound:
+    # The row lock serialises concurrent runs of one round (two requests, a retried
+    # message): the second waits here, then sees DONE and returns the first one's draw.
+    draw_round = (
+        DrawRound.objects.select_for_update(of=("self",))
+        .select_related("task__plan__owner", "task__policy")
+        .get(pk=round_id)
+    )
+    if draw_round.status == RoundStatus.DONE:
+        return draw_round
+    if entropy is not None and not draw_round.entropy:
+        draw_round.entropy = entropy
+    task = draw_round.task
+    clock = _Clock()
+    policy = task.policy.as_spec() if task.policy else DEFAULT_POLICY
+    population = frozen_population(task, policy)
+    clock.lap("population")
+    if not population.size:
+        raise DrawError("排除后抽查范围内没有对象，无法抽取")
+    if task.uses_tiers:
+        allocation = allocate(population.per_tier, task.ratio_spec(), policy)
+        counts = {t: allocation.counts[t] for t in ALL_TIERS if allocation.population[t]}
+    else:
+        allocation = allocate({"none": population.size}, task.ratio_spec(), policy)
+        counts = {drawing.UNTIERED: allocation.counts["none"]}
+    draw = drawing.run_sorted(
+        task=str(task.pk),
+        round_no=draw_round.round_no,
+        ordered=population.keys,
+        tier_list=population.tiers,
+        counts=counts,
+        secret=draw_round.secret,
+        entropy=draw_round.entropy,
+    )
+    clock.lap("draw")
+    keys, ids = population.keys, population.target_ids
+    rows = [
+        (draw_round.pk, ids[i], keys[i], tier, draw.tickets[keys[i]], rank)
+        for tier, positions in draw.positions.items()
+        for rank, i in enumerate(positions, start=1)
+    ]
+    insert_rows(DrawnTarget, ["round", "target", "key", "tier", "ticket", "rank"], rows)
+    drawn_keys = [row[2] for row in rows]
+    clock.lap("store")
+    draw_round.population_file = write_files(
+        draw_round,
+        population=draw.population_file,
+        tiers=draw.tiers_file,
+        drawn="".join(f"{k}\n" for k in sorted(drawn_keys)),
+    )
+    clock.lap("files")
+    draw_round.population_digest = draw.population_digest
+    draw_round.tiers_digest = draw.tiers_digest
+    draw_round.seed = draw.seed
+    draw_round.uses_tiers = task.uses_tiers
+    draw_round.population_size = population.size
+    draw_round.population_per_tier = population.per_tier
+    draw_round.counts = counts
+    draw_round.exclusions = population.exclusions
+    draw_round.status = RoundStatus.DONE
+    draw_round.finished_at = timezone.now()
+    draw_round.error = ""
+    draw_round.save()
+    detail: dict[str, Any] = {
+        "task": task.pk,
+        "round": draw_round.round_no,
+        "population": draw_round.population_size,
+        "population_digest": draw.population_digest,
+        "tiers_digest": draw.tiers_digest,
+        "seed": draw.seed,
+        "drawn": len(rows),
+        "excluded": population.exclusions,
+    }
+    record(actor=draw_round.started_by, action="inspections.draw_run", obj=draw_round, detail=detail)
+
+    from inspections.services.matching import match_round
+    from inspections.services.visits import visits_sync_round
+
+    visits_sync_round(draw_round=draw_round)
+    clock.lap("visits")
+    match_round(draw_round=draw_round, user=None)
+    clock.lap("match")
+    logger.info("draw round %s: %s objects, %s drawn; %s", draw_round.pk, population.size, len(rows), clock)
+    draw_round.refresh_from_db()
+    return draw_round
+
+
+class _Clock:
+    """Seconds per phase of a draw, for the log (and the benchmark)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.2f}s" for name, seconds in self.laps.items())

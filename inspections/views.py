@@ -1,0 +1,226 @@
+"""Staff pages of draws and matching, the witness screen, and the inspectors' own visits.
+
+Access through registries.access only: rounds are scoped by the task's initiating and
+cooperating departments (`selectors.visible_rounds`); only staff of the initiating
+department change anything; tiers are shown to the initiating department and the office.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from inspections import selectors
+from inspections.models import DrawRound, RoundStatus, Visit
+from inspections.population import EXCLUSION_LABELS, media_path
+from inspections.services import draws as draw_services
+from inspections.services.matching import match_round
+from inspections.services.visits import visit_complete
+from plans.models import Task
+from registries.access import registry_view, role_required, scoped
+from registries.models import Role, User
+
+TIER_LABELS = {"A": "A 低风险", "B": "B 一般风险", "C": "C 较高风险", "D": "D 高风险", "none": "未分类", "-": "不分类"}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _tasks(user: User) -> QuerySet[Task]:
+    qs = Task.objects.select_related("plan__owner", "initiator")
+    return (scoped(user, qs, "initiator") | scoped(user, qs, "cooperating")).distinct()
+
+
+def _round_for(request: HttpRequest, pk: int, *, change: bool = False) -> DrawRound:
+    user = _user(request)
+    draw_round = get_object_or_404(selectors.visible_rounds(user), pk=pk)
+    if change and not draw_services.can_start_draws(user, draw_round.task):
+        raise PermissionDenied
+    return draw_round
+
+
+def _error(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@registry_view
+def task_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    tasks = (
+        _tasks(user)
+        .filter(initiator__isnull=False)
+        .prefetch_related(Prefetch("draw_rounds", queryset=DrawRound.objects.order_by("round_no")))
+    )
+    return render(request, "inspections/task_list.html", {"tasks": tasks.order_by("-plan__year", "plan", "number")})
+
+
+@registry_view
+def task_draws(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = _user(request)
+    task = get_object_or_404(_tasks(user), pk=task_id)
+    return render(
+        request,
+        "inspections/task_draws.html",
+        {
+            "task": task,
+            "rounds": selectors.task_rounds(task),
+            "can_start": draw_services.can_start_draws(user, task),
+            "visits_saved": selectors.visits_saved(task.plan),
+        },
+    )
+
+
+@require_POST
+@registry_view
+def round_open(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = _user(request)
+    task = get_object_or_404(_tasks(user), pk=task_id)
+    try:
+        draw_round = draw_services.draw_round_open(task=task, user=user)
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("inspections:task_draws", task_id=task.pk)
+    return redirect("inspections:round_detail", pk=draw_round.pk)
+
+
+def _round_context(request: HttpRequest, draw_round: DrawRound) -> dict[str, object]:
+    user = _user(request)
+    see_tiers = selectors.can_see_tiers(user, draw_round)
+    counts = [
+        (TIER_LABELS.get(t, t), n, draw_round.population_per_tier.get(t, 0)) for t, n in draw_round.counts.items()
+    ]
+    return {
+        "round": draw_round,
+        "task": draw_round.task,
+        "can_start": draw_services.can_start_draws(user, draw_round.task),
+        "see_tiers": see_tiers,
+        "tier_counts": counts,
+        "exclusions": [(EXCLUSION_LABELS.get(k, k), n) for k, n in draw_round.exclusions.items()],
+        "polling": draw_round.status == RoundStatus.QUEUED,
+    }
+
+
+@registry_view
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    draw_round = _round_for(request, pk)
+    context = _round_context(request, draw_round)
+    if draw_round.is_done:
+        context["drawn"] = selectors.round_drawn(draw_round)
+        context["visits_done"] = selectors.round_visits_done(draw_round)
+    return render(request, "inspections/round_detail.html", context)
+
+
+@registry_view
+def round_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx partial polled while the draw runs; the full page reloads when it is done."""
+    draw_round = _round_for(request, pk)
+    witness = request.GET.get("witness") == "1"
+    response = render(
+        request,
+        "inspections/_witness_status.html" if witness else "inspections/_round_status.html",
+        _round_context(request, draw_round),
+    )
+    if not witness and draw_round.status != RoundStatus.QUEUED and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@registry_view
+def round_start(request: HttpRequest, pk: int) -> HttpResponse:
+    draw_round = _round_for(request, pk, change=True)
+    try:
+        draw_services.draw_round_start(
+            draw_round=draw_round, user=_user(request), entropy=request.POST.get("entropy", "")
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    if request.POST.get("witness"):
+        return redirect("inspections:round_witness", pk=pk)
+    return redirect("inspections:round_detail", pk=pk)
+
+
+@registry_view
+def round_witness(request: HttpRequest, pk: int) -> HttpResponse:
+    """Full screen for a projector: the commitment, the witness's entropy, then the seed and counts."""
+    draw_round = _round_for(request, pk)
+    return render(request, "inspections/round_witness.html", _round_context(request, draw_round))
+
+
+@require_POST
+@registry_view
+def round_rematch(request: HttpRequest, pk: int) -> HttpResponse:
+    draw_round = _round_for(request, pk, change=True)
+    try:
+        result = match_round(draw_round=draw_round, user=_user(request))
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        if result.shortfalls:
+            messages.warning(
+                request, f"已重新匹配，仍有 {len({s.target for s in result.shortfalls})} 个对象无法组成检查组"
+            )
+        else:
+            messages.success(request, f"已重新匹配：{len(result.teams)} 个检查组")
+    return redirect("inspections:round_detail", pk=pk)
+
+
+@require_POST
+@registry_view
+def round_redraw(request: HttpRequest, pk: int) -> HttpResponse:
+    draw_round = _round_for(request, pk, change=True)
+    try:
+        new = draw_services.draw_round_redraw(
+            draw_round=draw_round, user=_user(request), reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("inspections:round_detail", pk=pk)
+    return redirect("inspections:round_detail", pk=new.pk)
+
+
+@role_required(Role.OFFICE)
+def round_tiers_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """Auditors (the leading-group office) recompute a tiered draw tier by tier from this file."""
+    draw_round = _round_for(request, pk)
+    if not draw_round.is_done:
+        raise Http404
+    path = media_path(draw_round.population_file).with_name("tiers.txt.gz")
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=f"draw-{draw_round.pk}-tiers.txt.gz")
+    return cast(HttpResponse, response)  # a streaming response; the decorators only pass it through
+
+
+@role_required(Role.INSPECTOR)
+def my_visits(request: HttpRequest) -> HttpResponse:
+    """An inspector's own visits: targets, windows, items, team. Never a tier."""
+    visits = selectors.inspector_visits(_user(request)).order_by("status", "period_end")
+    rows = [(v, selectors.visit_teams(v), _visit_tasks(v)) for v in visits]
+    return render(request, "inspections/my_visits.html", {"rows": rows, "today": timezone.localdate()})
+
+
+def _visit_tasks(visit: Visit) -> list[Task]:
+    return [c.drawn.round.task for c in visit.coverage.all()]
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(selectors.inspector_visits(_user(request)), pk=pk)
+    try:
+        day = dt.date.fromisoformat(request.POST.get("visited_on", ""))
+        visit_complete(visit=visit, user=_user(request), visited_on=day)
+    except ValueError:
+        messages.error(request, "请填写检查日期（年-月-日）")
+    except ValidationError as exc:
+        _error(request, exc)
+    return redirect("inspections:my_visits")
