@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class RegistriesConfig(AppConfig):
     name = "registries"
     verbose_name = _("一单两库")
+
+    def ready(self) -> None:
+        from registries import checks, security  # noqa: F401  (system checks, audit receivers)
+
+        security.connect_signals()

@@ -8,9 +8,11 @@ organisation code and a check character computed with weights 3^i mod 31.
 from __future__ import annotations
 
 import unicodedata
+from operator import mul
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
+_CLEAN = frozenset(ALPHABET)
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 # Registration authority -> organisation categories it may issue (GB 32100-2015 table 1).
@@ -37,16 +39,32 @@ class CreditCodeError(ValueError):
 def normalise(raw: str) -> str:
     """Full-width to half-width, spaces removed, upper case: how bureaus' files arrive."""
     text = unicodedata.normalize("NFKC", raw or "")
-    return "".join(text.split()).upper()
+    # Upper-casing can leave a decomposed sequence (Greek ΐ -> Ϊ́): normalise again so
+    # that normalise(normalise(x)) == normalise(x) for every input.
+    return unicodedata.normalize("NFKC", "".join(text.split()).upper())
 
 
 def check_character(first17: str) -> str:
-    total = sum(_VALUE[c] * w for c, w in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("check_character needs exactly 17 characters")
+    total = sum(map(mul, map(_VALUE.__getitem__, first17), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
 def validate(raw: str) -> str:
     """Return the normalised code, or raise CreditCodeError with the reason."""
+    # Fast path, the common case of a registry import: eighteen characters of the alphabet are
+    # already normalised (NFKC, no spaces, upper case leave them as they are).
+    if len(raw) == 18 and _CLEAN.issuperset(raw):
+        code = raw
+        if code[0] not in CATEGORIES or code[1] not in CATEGORIES[code[0]]:
+            raise CreditCodeError(f"统一社会信用代码的登记管理部门或机构类别代码无效：{code[:2]}")
+        if not code[2:8].isdigit():
+            raise CreditCodeError("统一社会信用代码第3-8位应为行政区划代码（数字）")
+        expected = check_character(code[:17])
+        if code[17] != expected:
+            raise CreditCodeError(f"统一社会信用代码校验位错误：应为{expected}，实际为{code[17]}")
+        return code
     code = normalise(raw)
     if len(code) != 18:
         raise CreditCodeError(f"统一社会信用代码应为18位，实际为{len(code)}位")

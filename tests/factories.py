@@ -5,25 +5,32 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from registries import credit_code
 from registries.models import (
     ChecklistItem,
     ChecklistItemVersion,
+    Conflict,
     Department,
+    Expert,
+    Expertise,
     Inspector,
     ItemCategory,
+    ItemClaim,
+    LegalBasis,
     Level,
     Region,
     Role,
+    Tag,
     Target,
     TargetKind,
     User,
 )
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "建国", "晓东"]
+GIVEN = [*"伟芳娜敏静丽强磊军洋勇艳杰涛明超", "秀英", "建国", "晓东"]
 
 
 def chinese_name(n: int) -> str:
@@ -68,6 +75,8 @@ class UserFactory(DjangoModelFactory):
     role = Role.STAFF
     department = factory.SubFactory(DepartmentFactory)
     password = factory.PostGenerationMethodCall("set_password", "Pa55word!x")
+    # A password of their own, set today: no forced change at login.
+    password_changed_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def _save(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
@@ -118,3 +127,57 @@ class ChecklistItemVersionFactory(DjangoModelFactory):
     inspecting_body = "县发展和改革局"
     content = "对粮食经营者从事粮食收购、储存、运输活动的监督检查"
     methods = factory.LazyFunction(lambda: ["on_site"])
+
+
+class TagFactory(DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = "粮食收购企业"
+
+
+class ExpertiseFactory(DjangoModelFactory):
+    class Meta:
+        model = Expertise
+        django_get_or_create = ("name",)
+
+    name = "食品"
+
+
+class ExpertFactory(DjangoModelFactory):
+    class Meta:
+        model = Expert
+
+    name = factory.Sequence(lambda n: f"{chinese_name(n + 7)}")
+    organisation = "山西省晋城市产品质量监督检验所"
+    qualification = "高级工程师"
+    qualification_valid_until = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
+    department = factory.SubFactory(DepartmentFactory)
+    region = factory.SubFactory(RegionFactory)
+
+
+class ConflictFactory(DjangoModelFactory):
+    class Meta:
+        model = Conflict
+
+    inspector = factory.SubFactory(InspectorFactory)
+    target = factory.SubFactory(TargetFactory)
+    reason = "近亲属在该单位任职"
+
+
+class LegalBasisFactory(DjangoModelFactory):
+    class Meta:
+        model = LegalBasis
+        django_get_or_create = ("law", "article")
+
+    law = "粮食流通管理条例"
+    article = factory.Sequence(lambda n: f"第{n + 1}条")
+
+
+class ItemClaimFactory(DjangoModelFactory):
+    class Meta:
+        model = ItemClaim
+
+    item = factory.SubFactory(ChecklistItemFactory)
+    department = factory.SubFactory(DepartmentFactory)

@@ -1,5 +1,6 @@
 """The one list and two registries (一单两库), and the organisation they belong to."""
 
+from registries.models.audit import GENESIS_HASH, AuditAnchor, AuditEvent
 from registries.models.checklist import (
     ChecklistItem,
     ChecklistItemVersion,
@@ -31,6 +32,7 @@ from registries.models.org import (
     Role,
     User,
 )
+from registries.models.security import PasswordHistory
 from registries.models.targets import (
     KINDS_WITH_CREDIT_CODE,
     MARKET_ENTITY_KINDS,
@@ -47,8 +49,11 @@ from registries.models.targets import (
 __all__ = [
     "ADMIN_ROLES",
     "DEPARTMENT_ROLES",
+    "GENESIS_HASH",
     "KINDS_WITH_CREDIT_CODE",
     "MARKET_ENTITY_KINDS",
+    "AuditAnchor",
+    "AuditEvent",
     "ChecklistItem",
     "ChecklistItemVersion",
     "Conflict",
@@ -70,6 +75,7 @@ __all__ = [
     "ItemClaim",
     "LegalBasis",
     "Level",
+    "PasswordHistory",
     "Region",
     "Role",
     "Tag",

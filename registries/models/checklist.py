@@ -44,7 +44,7 @@ class ChecklistItem(models.Model):
 
     code = models.CharField(_("事项编码"), max_length=50, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    claimed_by = models.ManyToManyField(
+    claimed_by: models.ManyToManyField[Department, ItemClaim] = models.ManyToManyField(
         Department, through="ItemClaim", related_name="claimed_items", verbose_name=_("认领部门")
     )
 
@@ -109,3 +109,6 @@ class ItemClaim(models.Model):
         verbose_name = _("事项认领")
         verbose_name_plural = _("事项认领")
         constraints = [models.UniqueConstraint(fields=["item", "department"], name="item_claim_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.department} 认领 {self.item}"

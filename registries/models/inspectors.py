@@ -8,6 +8,7 @@ import pghistory
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
 
 from registries.models.org import Department, Region, User
 from registries.models.targets import Target
@@ -31,13 +32,19 @@ class InspectorStatus(models.TextChoices):
     RETIRED = "retired", _("退休")
 
 
-@pghistory.track()
+# The encrypted numbers stay out of the history: its rows are shown on screen as they are,
+# and a fresh ciphertext on every save would read as a change.
+@pghistory.track(exclude=["id_number", "phone"])
 class Inspector(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     department = models.ForeignKey(Department, models.PROTECT, verbose_name=_("所属部门"), related_name="inspectors")
     region = models.ForeignKey(Region, models.PROTECT, verbose_name=_("所属区域"), related_name="inspectors")
     certificate_no = models.CharField(_("执法证号"), max_length=40, unique=True)
     certificate_valid_until = models.DateField(_("执法证有效期至"))
+    # Encrypted at rest (key from SECRET_KEY and FIELD_ENCRYPTION_SALT); shown masked.
+    # (The library stores an empty value as NULL, hence null=True.)
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, null=True, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=20, null=True, blank=True)
     expertise = models.ManyToManyField(Expertise, blank=True, related_name="inspectors", verbose_name=_("专业领域"))
     status = models.CharField(_("状态"), max_length=16, choices=InspectorStatus.choices, default=InspectorStatus.ACTIVE)
     user = models.OneToOneField(
@@ -100,3 +107,6 @@ class Conflict(models.Model):
         verbose_name = _("回避申报")
         verbose_name_plural = _("回避申报")
         constraints = [models.UniqueConstraint(fields=["inspector", "target"], name="conflict_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.inspector} 回避 {self.target}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime, timedelta
 
 import pghistory
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +17,7 @@ class Level(models.TextChoices):
     PROVINCE = "province", _("省级")
     CITY = "city", _("市级")
     COUNTY = "county", _("县级")
+    TOWN = "town", _("乡镇级")
 
 
 class Region(models.Model):
@@ -91,8 +94,8 @@ class User(AbstractUser):
     department = models.ForeignKey(
         Department, models.PROTECT, null=True, blank=True, verbose_name=_("所属部门"), related_name="users"
     )
-
-    objects: ClassVar[UserManager[User]] = UserManager()
+    # Empty until the user sets a password of their own: an initial password must be changed.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -114,3 +117,17 @@ class User(AbstractUser):
     @property
     def is_department_staff(self) -> bool:
         return self.role in (Role.STAFF, Role.LEADER)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ADMIN_ROLES
+
+    def password_change_due(self, now: datetime | None = None) -> bool:
+        """An initial password, or one older than PASSWORD_MAX_AGE_DAYS, must be changed."""
+        if self.password_changed_at is None:
+            return True
+        now = now or timezone.now()
+        return now - self.password_changed_at > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+
+    def needs_second_factor(self) -> bool:
+        return self.role in settings.OTP_REQUIRED_ROLES

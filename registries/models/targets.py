@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -43,6 +44,8 @@ class TargetStatus(models.TextChoices):
     CANCELLED = "cancelled", _("注销")
     REVOKED = "revoked", _("吊销")
     MOVED_OUT = "moved_out", _("迁出")
+    # Not a registration status: the record was a duplicate and was merged into another.
+    MERGED = "merged", _("已合并")
 
 
 class TagKind(models.TextChoices):
@@ -67,29 +70,46 @@ class Tag(models.Model):
         return self.name
 
 
-@pghistory.track()
+# Statement-level triggers: one trigger call per statement reading the transition table. Row-level
+# ones cost about 1 ms a row (two exception blocks per row in pgtrigger's and pghistory's
+# functions): a 100,000-row registry import took minutes (measured in benchmarks/import_targets.py).
+@pghistory.track(level=pgtrigger.Statement)
 class Target(models.Model):
     kind = models.CharField(_("对象类型"), max_length=16, choices=TargetKind.choices, default=TargetKind.ENTERPRISE)
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
+    # Unique and plain indexes are declared in Meta: a field's unique=True or db_index=True also
+    # creates a varchar_pattern_ops "_like" index on PostgreSQL that no query here needs (exact
+    # lookups only) and every insert pays for.
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True)
     identifier = models.CharField(
         _("对象编号"),
         max_length=64,
         null=True,
         blank=True,
-        unique=True,
         help_text=_("无统一社会信用代码的对象（如工程项目）的编号"),
     )
-    registration_no = models.CharField(_("原注册号"), max_length=20, blank=True, db_index=True)
+    registration_no = models.CharField(_("原注册号"), max_length=20, blank=True)
     name = models.CharField(_("名称"), max_length=200, db_index=True)
-    region = models.ForeignKey(Region, models.PROTECT, verbose_name=_("所属区域"), related_name="targets")
+    # No single-column indexes on region and department: the composite indexes in Meta lead with them.
+    region = models.ForeignKey(
+        Region, models.PROTECT, verbose_name=_("所属区域"), related_name="targets", db_index=False
+    )
     address = models.CharField(_("住所（经营场所）"), max_length=300, blank=True)
     industry = models.CharField(_("行业"), max_length=100, blank=True)
     status = models.CharField(_("登记状态"), max_length=16, choices=TargetStatus.choices, default=TargetStatus.ACTIVE)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     department = models.ForeignKey(
-        Department, models.PROTECT, verbose_name=_("维护部门"), related_name="targets", db_index=True
+        Department, models.PROTECT, verbose_name=_("维护部门"), related_name="targets", db_index=False
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="targets", verbose_name=_("分类标签"))
+    merged_into = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("已合并至"),
+        help_text=_("重复记录合并后保留的对象"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -102,8 +122,12 @@ class Target(models.Model):
                 condition=Q(credit_code__isnull=False) | Q(identifier__isnull=False),
                 name="target_has_natural_key",
             ),
+            # The conflict targets of the import's INSERT ... ON CONFLICT (credit_code) / (identifier).
+            models.UniqueConstraint(fields=["credit_code"], name="target_credit_code_unique"),
+            models.UniqueConstraint(fields=["identifier"], name="target_identifier_unique"),
         ]
         indexes = [
+            models.Index(fields=["registration_no"], name="target_registration_no"),
             models.Index(fields=["department", "status", "kind"], name="target_dept_status_kind"),
             models.Index(fields=["region", "status"], name="target_region_status"),
         ]
@@ -158,3 +182,10 @@ class DuplicateFlag(models.Model):
             models.UniqueConstraint(fields=["first", "second", "reason"], name="duplicate_flag_unique"),
             models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_flag_ordered"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.first} / {self.second}（{self.get_reason_display()}）"
+
+    @property
+    def pair(self) -> tuple[Target, Target]:
+        return (self.first, self.second)

@@ -1,0 +1,18 @@
+from typing import Any
+
+from registries.importing.cli import ExportCommand, find_department
+from registries.importing.export import export_items
+from registries.models import ChecklistItem
+from registries.services.imports import registry_export
+
+
+class Command(ExportCommand):
+    help = "导出抽查事项（与导入相同的格式）。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        queryset = ChecklistItem.objects.all()
+        if options.get("department"):
+            department = find_department(options["department"])
+            queryset = queryset.filter(claims__department=department)
+        count = registry_export(actor=None, kind="items", queryset=queryset, path=options["file"], writer=export_items)
+        self.stdout.write(f"已导出{count}行到{options['file']}")

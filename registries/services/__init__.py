@@ -1,0 +1,1 @@
+"""Write services of the registries: keyword-only, atomic, named <entity>_<action>."""

@@ -1,0 +1,152 @@
+"""Claiming (认领) checklist items and versioning their content."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from registries.access import REGISTRY_WRITE_ROLES, has_role
+from registries.models import (
+    ChecklistItem,
+    ChecklistItemVersion,
+    InspectionMethod,
+    ItemCategory,
+    ItemClaim,
+    LegalBasis,
+    User,
+)
+from registries.services._audit import record
+
+# Fields of a version that a new version may change; `item`, `version` and the dates are set here.
+VERSION_FIELDS = ("name", "category", "object_type", "inspecting_body", "content", "methods")
+_CITATION = re.compile(r"^\s*《(?P<law>[^》]+)》\s*(?P<article>.*?)\s*$")
+
+
+def user_can_claim(user: User) -> bool:
+    """Department staff claim items for their own department; the office and leaders read only."""
+    return has_role(user, REGISTRY_WRITE_ROLES) and user.department_id is not None
+
+
+def _claiming_department_id(user: User) -> int:
+    if not user_can_claim(user) or user.department_id is None:
+        raise PermissionDenied
+    return user.department_id
+
+
+def user_can_edit_item(user: User, item: ChecklistItem) -> bool:
+    """Only a department that claimed an item may make a new version of it."""
+    if not user_can_claim(user) or user.department_id is None:
+        return False
+    return ItemClaim.objects.filter(item=item, department_id=user.department_id).exists()
+
+
+@transaction.atomic
+def item_claim(*, user: User, item: ChecklistItem, request: HttpRequest | None = None) -> ItemClaim:
+    """Claim `item` for the user's department; claiming twice is a no-op."""
+    department_id = _claiming_department_id(user)
+    # get_or_create alone races: two clicks can both miss the row and both insert. The unique
+    # constraint (item, department) rejects the second insert; the savepoint lets us read the winner.
+    try:
+        with transaction.atomic():
+            claim, created = ItemClaim.objects.get_or_create(
+                item=item, department_id=department_id, defaults={"claimed_by": user}
+            )
+    except IntegrityError:
+        claim, created = ItemClaim.objects.get(item=item, department_id=department_id), False
+    if created:
+        record(actor=user, request=request, action="checklist.item_claim", obj=claim, detail={"item": item.code})
+    return claim
+
+
+@transaction.atomic
+def item_unclaim(*, user: User, item: ChecklistItem, request: HttpRequest | None = None) -> bool:
+    """Withdraw the user's department's claim; returns whether there was one."""
+    claims = ItemClaim.objects.filter(item=item, department_id=_claiming_department_id(user))
+    claim = claims.first()
+    if claim is None:
+        return False
+    record(actor=user, request=request, action="checklist.item_unclaim", obj=claim, detail={"item": item.code})
+    claims.delete()
+    return True
+
+
+def parse_citations(text: str) -> list[tuple[str, str]]:
+    """Lines like `《中华人民共和国食品安全法》第一百一十条` -> [(law, article)]; the reason in Chinese otherwise."""
+    citations: list[tuple[str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _CITATION.match(line)
+        if match is None:
+            raise ValidationError(
+                f"第{number}行：检查依据应写成《法律法规名称》条款，例如《中华人民共和国食品安全法》第一百一十条"
+            )
+        citations.append((match["law"].strip(), match["article"]))
+    return citations
+
+
+@transaction.atomic
+def item_version_create(
+    *,
+    user: User,
+    item: ChecklistItem,
+    name: str,
+    category: str,
+    object_type: str,
+    inspecting_body: str = "",
+    content: str = "",
+    methods: Sequence[str] = (),
+    legal_bases: Iterable[LegalBasis] = (),
+    new_citations: Sequence[tuple[str, str]] = (),
+    request: HttpRequest | None = None,
+) -> ChecklistItemVersion:
+    """A change of an item is a new version; the old one stays, superseded, for the plans citing it."""
+    if not user_can_edit_item(user, item):
+        raise PermissionDenied
+    if category not in ItemCategory.values:
+        raise ValidationError({"category": "事项类别无效"})
+    unknown = [m for m in methods if m not in InspectionMethod.values]
+    if unknown:
+        raise ValidationError({"methods": f"检查方式无效：{'、'.join(unknown)}"})
+
+    # Lock the item row: two staff saving at once would otherwise both read version n and
+    # both try to insert n+1 (or both supersede the same current version).
+    ChecklistItem.objects.select_for_update().filter(pk=item.pk).first()
+    current = item.versions.filter(superseded_at__isnull=True).prefetch_related("legal_bases").first()
+
+    bases = {b.pk: b for b in legal_bases}
+    for law, article in new_citations:
+        basis, _ = LegalBasis.objects.get_or_create(law=law, article=article)
+        bases[basis.pk] = basis
+    values = {
+        "name": name.strip(),
+        "category": category,
+        "object_type": object_type.strip(),
+        "inspecting_body": inspecting_body.strip(),
+        "content": content.strip(),
+        "methods": list(dict.fromkeys(methods)),
+    }
+    if current is not None:
+        unchanged = all(getattr(current, f) == values[f] for f in VERSION_FIELDS)
+        if unchanged and {b.pk for b in current.legal_bases.all()} == set(bases):
+            raise ValidationError("内容未作任何修改，未生成新版本")
+
+    now = timezone.now()
+    last = item.versions.order_by("-version").values_list("version", flat=True).first() or 0
+    if current is not None:
+        ChecklistItemVersion.objects.filter(pk=current.pk).update(superseded_at=now)
+    version = ChecklistItemVersion.objects.create(item=item, version=last + 1, created_at=now, **values)
+    version.legal_bases.set(bases.values())
+    record(
+        actor=user,
+        request=request,
+        action="checklist.item_version_create",
+        obj=version,
+        detail={"item": item.code, "version": version.version},
+    )
+    return version

@@ -1,0 +1,101 @@
+"""Review of likely duplicates in the target registry: list, merge, dismiss, find again."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from registries import selectors
+from registries.access import REGISTRY_WRITE_ROLES, get_for_user, has_role, registry_view, role_required
+from registries.models import DuplicateFlag, DuplicateStatus, Role, Target, User
+from registries.services.duplicates import (
+    duplicate_dismiss,
+    duplicate_flag_list,
+    duplicate_merge,
+    duplicates_flag,
+    suggested_keep,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _flag_for(request: HttpRequest, pk: int) -> DuplicateFlag:
+    flags = DuplicateFlag.objects.select_related("first__region", "second__region", "resolved_by")
+    return get_for_user(_user(request), flags, change=True, field="first__department", pk=pk)
+
+
+def _card(request: HttpRequest, flag: DuplicateFlag, error: str = "") -> HttpResponse:
+    flag.refresh_from_db()
+    context = {"flag": flag, "suggested": suggested_keep(flag), "can_change": True, "error": error}
+    return render(request, "registries/duplicates/_card.html", context)
+
+
+def _done(request: HttpRequest, flag: DuplicateFlag, error: str = "") -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return _card(request, flag, error)
+    if error:
+        messages.error(request, error)
+    return redirect("registries:duplicate_list")
+
+
+@registry_view
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    status = request.GET.get("status", DuplicateStatus.OPEN)
+    if status not in DuplicateStatus.values:
+        status = DuplicateStatus.OPEN
+    page = selectors.paginate(duplicate_flag_list(user=user, status=status), request.GET.get("page"))
+    context = {
+        "page": page,
+        "cards": [(flag, suggested_keep(flag)) for flag in page.object_list],
+        "status": status,
+        "statuses": DuplicateStatus.choices,
+        "can_change": has_role(user, REGISTRY_WRITE_ROLES),
+        "qs": f"status={status}",
+    }
+    return render(request, "registries/duplicates/list.html", context)
+
+
+@registry_view
+@require_POST
+def duplicate_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = _flag_for(request, pk)
+    try:
+        keep_id = int(request.POST.get("keep", ""))
+    except ValueError:
+        return _done(request, flag, "请选择要保留的记录")
+    try:
+        kept = duplicate_merge(user=_user(request), flag=flag, keep=Target(pk=keep_id))
+    except ValidationError as exc:
+        return _done(request, flag, "；".join(exc.messages))
+    if not request.htmx:  # type: ignore[attr-defined]
+        messages.success(request, f"已合并，保留「{kept.name}」")
+    return _done(request, flag)
+
+
+@registry_view
+@require_POST
+def duplicate_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = _flag_for(request, pk)
+    try:
+        duplicate_dismiss(user=_user(request), flag=flag)
+    except ValidationError as exc:
+        return _done(request, flag, "；".join(exc.messages))
+    return _done(request, flag)
+
+
+@role_required(Role.STAFF)
+@require_POST
+def duplicate_scan(request: HttpRequest) -> HttpResponse:
+    """Find likely duplicates again in the user's own department's registry."""
+    found = duplicates_flag(department=_user(request).department)
+    messages.success(request, f"新发现 {found} 对疑似重复")
+    return redirect(reverse("registries:duplicate_list"))

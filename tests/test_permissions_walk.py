@@ -1,0 +1,441 @@
+"""Walk every URL pattern of the project as an anonymous user and as staff of another department.
+
+Every pattern found by `get_resolver()` becomes one test case, so pages added later by any app
+are checked without anyone remembering to. Path kwargs are filled with objects of department A
+(阳城县市场监督管理局, alice's); the requests are made by nobody, then by bob (县发改局):
+
+- anonymous: a redirect to a login page, for GET and for POST (405 allowed for a GET);
+- bob, GET: 403, 404 or 405, a redirect, or a page that shows none of department A's data;
+- bob, POST: whatever the status, department A's rows are unchanged.
+
+A pattern with a path kwarg this file does not know fails with a message naming the URL: add an
+entry to KWARGS below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from registries.models import (
+    ChecklistItem,
+    Conflict,
+    Department,
+    Expert,
+    Inspector,
+    ItemClaim,
+    LegalBasis,
+    Target,
+)
+from tests.factories import (
+    ChecklistItemVersionFactory,
+    ConflictFactory,
+    ExpertFactory,
+    InspectorFactory,
+    ItemClaimFactory,
+    LegalBasisFactory,
+    TargetFactory,
+)
+
+# Pages anyone may open without logging in.
+PUBLIC_URL_NAMES = {"login", "logout", "set_language", "admin:login", "admin:logout", "javascript-catalog"}
+PUBLIC_PATH_PREFIXES = ("/public/",)
+
+
+@dataclass
+class World:
+    """Department A's records, each carrying a string that must never reach department B."""
+
+    department: Department
+    staff: Any
+    target: Target
+    inspector: Inspector
+    expert: Expert
+    conflict: Conflict
+    item: ChecklistItem
+    basis: LegalBasis
+    claim: ItemClaim
+
+    @property
+    def secrets(self) -> list[str]:
+        return [
+            self.target.name,
+            self.target.credit_code or "",
+            self.inspector.name,
+            self.inspector.certificate_no,
+            self.expert.name,
+            self.conflict.reason,
+        ]
+
+
+def _import_job(w: World) -> dict[str, Any]:
+    from registries.models import ImportJob, ImportKind
+
+    job = ImportJob.objects.create(
+        kind=ImportKind.TARGETS,
+        department=w.department,
+        created_by=w.staff,
+        file="imports/2026/01/名录.xlsx",
+        original_name="阳城县市场主体名录.xlsx",
+    )
+    return {"pk": job.pk}
+
+
+def _plan(w: World) -> Any:
+    from plans.models import Plan
+
+    plan, _ = Plan.objects.get_or_create(owner=w.department, year=2026, defaults={"title": "2026年度随机抽查计划"})
+    return plan
+
+
+def _plan_version(w: World) -> dict[str, Any]:
+    from plans.models import PlanVersion
+
+    version = PlanVersion.objects.create(plan=_plan(w), number=1, snapshot={"tasks": []})
+    return {"pk": version.plan_id, "number": version.number}
+
+
+def _task(w: World) -> dict[str, Any]:
+    from plans.models import RatioKind, Task
+
+    task = Task.objects.create(plan=_plan(w), number=1, name="粮食收购企业检查", ratio_kind=RatioKind.values[0])
+    return {"pk": task.pk}
+
+
+def _adjustment(w: World) -> Any:
+    from plans.models import Adjustment
+
+    return Adjustment.objects.create(
+        plan=_plan(w),
+        reason="增加一项联合任务",
+        scan="plan_adjustments/2026/函.pdf",
+        revised_table="plan_adjustments/2026/表.xlsx",
+        submitted_by=w.staff,
+    )
+
+
+def _duplicate(w: World) -> dict[str, Any]:
+    from registries.models import DuplicateFlag, DuplicateReason
+
+    twin = TargetFactory(department=w.department, name=w.target.name + "（分店）")
+    first, second = sorted([w.target, twin], key=lambda t: t.pk)
+    flag = DuplicateFlag.objects.create(first=first, second=second, reason=DuplicateReason.SAME_NAME_ADDRESS)
+    return {"pk": flag.pk}
+
+
+def _draw_round(w: World) -> Any:
+    """A finished draw of department A that drew its target, with a visit (no files needed)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from inspections.models import DrawnTarget, DrawRound, RoundStatus, Visit, VisitCoverage
+    from plans.models import RatioKind, Task
+
+    task = Task.objects.create(
+        plan=_plan(w), number=9, name="粮食收购企业双随机抽查", ratio_kind=RatioKind.values[0], initiator=w.department
+    )
+    draw_round = DrawRound.objects.create(
+        task=task,
+        round_no=1,
+        status=RoundStatus.DONE,
+        commitment="0" * 64,
+        secret="1" * 64,
+        seed="2" * 64,
+        counts={"A": 1},
+        started_by=w.staff,
+        finished_at=timezone.now(),
+    )
+    drawn = DrawnTarget.objects.create(
+        round=draw_round, target=w.target, key=w.target.natural_key_value, tier="A", ticket="3" * 64, rank=1
+    )
+    visit = Visit.objects.create(target=w.target, period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 10, 31))
+    VisitCoverage.objects.create(visit=visit, drawn=drawn)
+    return draw_round
+
+
+# URL name (or route, for unnamed patterns) -> the path kwargs pointing at department A's records.
+KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
+    "registries:target_detail": lambda w: {"pk": w.target.pk},
+    "registries:inspector_detail": lambda w: {"pk": w.inspector.pk},
+    "registries:conflict_create": lambda w: {"pk": w.inspector.pk},
+    "registries:conflict_detail": lambda w: {"pk": w.conflict.pk},
+    "registries:conflict_delete": lambda w: {"pk": w.conflict.pk},
+    "registries:expert_detail": lambda w: {"pk": w.expert.pk},
+    "registries:item_detail": lambda w: {"pk": w.item.pk},
+    "registries:item_claim": lambda w: {"pk": w.item.pk},
+    "registries:item_unclaim": lambda w: {"pk": w.item.pk},
+    "registries:item_edit": lambda w: {"pk": w.item.pk},
+    "registries:item_version_detail": lambda w: {"pk": w.item.pk, "version": 1},
+    "registries:legal_basis_detail": lambda w: {"pk": w.basis.pk},
+    # Imports and exports (helper A).
+    "registries:import_detail": _import_job,
+    "registries:import_progress": _import_job,
+    "registries:import_commit": _import_job,
+    "registries:export": lambda w: {"kind": "targets"},
+    "registries:duplicate_merge": _duplicate,
+    "registries:duplicate_dismiss": _duplicate,
+    # Credit risk and plans (helper E).
+    "credit_risk:policy_edit": lambda w: {"pk": 1},
+    "credit_risk:target_tier": lambda w: {"pk": w.target.pk},
+    "plans:import_preview": lambda w: {"token": "no-such-upload"},
+    "plans:detail": lambda w: {"pk": _plan(w).pk},
+    "plans:publish": lambda w: {"pk": _plan(w).pk},
+    "plans:export": lambda w: {"pk": _plan(w).pk, "fmt": "json"},
+    "plans:version": _plan_version,
+    "plans:adjustment_create": lambda w: {"pk": _plan(w).pk},
+    "plans:task_allocation": _task,
+    "plans:task_edit": _task,
+    "plans:adjustment_detail": lambda w: {"pk": _adjustment(w).pk},
+    "plans:adjustment_file": lambda w: {"pk": _adjustment(w).pk, "which": "scan"},
+    # Draws, matching and visits (helper G).
+    "inspections:task_draws": lambda w: {"task_id": _draw_round(w).task_id},
+    "inspections:round_open": lambda w: {"task_id": _draw_round(w).task_id},
+    "inspections:round_detail": lambda w: {"pk": _draw_round(w).pk},
+    "inspections:round_status": lambda w: {"pk": _draw_round(w).pk},
+    "inspections:round_start": lambda w: {"pk": _draw_round(w).pk},
+    "inspections:round_witness": lambda w: {"pk": _draw_round(w).pk},
+    "inspections:round_rematch": lambda w: {"pk": _draw_round(w).pk},
+    "inspections:round_redraw": lambda w: {"pk": _draw_round(w).pk},
+    "inspections:round_tiers_file": lambda w: {"pk": _draw_round(w).pk},
+    "inspections:visit_done": lambda w: {"pk": _draw_round(w).drawn.get().coverage.visit_id},
+}
+
+# The Django admin sends anyone who is not `is_staff` to its own login page, whatever the object.
+ADMIN_KWARGS: dict[str, Callable[[World], Any]] = {
+    "object_id": lambda w: w.target.pk,
+    "pk": lambda w: 1,
+    "content_type_id": lambda w: ContentType.objects.get_for_model(Target).pk,
+    "app_label": lambda w: "auth",
+    "url": lambda w: "no-such-page/",
+}
+
+# Where the answer to bob is known exactly: the object is not his to see (404) or not his to change (403).
+BOB_EXPECTS: dict[tuple[str, str], int] = {
+    ("GET", "registries:target_detail"): 404,
+    ("GET", "registries:inspector_detail"): 404,
+    ("GET", "registries:conflict_create"): 404,
+    ("POST", "registries:conflict_create"): 404,
+    ("GET", "registries:conflict_detail"): 404,
+    ("POST", "registries:conflict_delete"): 404,
+    ("GET", "registries:expert_detail"): 404,
+    ("GET", "registries:item_edit"): 403,
+    ("POST", "registries:item_edit"): 403,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str | None
+    parts: tuple[Any, ...]  # the pattern objects from the root to the endpoint
+
+    @property
+    def key(self) -> str:
+        return self.name or self.route
+
+    @property
+    def route(self) -> str:
+        return "".join(str(p.pattern) for p in self.parts)
+
+    def kwarg_names(self) -> list[str]:
+        names: list[str] = []
+        for part in self.parts:
+            names += list(part.pattern.regex.groupindex)
+        return names
+
+    def path(self, kwargs: dict[str, Any]) -> str:
+        text = ""
+        for part in self.parts:
+            piece = str(part.pattern)
+            piece = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), piece)
+            piece = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(kwargs[m.group(1)]), piece)
+            text += piece.removeprefix("^").removesuffix("$")
+        return "/" + text
+
+
+def _walk(patterns: list[Any], parts: tuple[Any, ...] = (), namespace: str = "") -> Iterator[Route]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _walk(pattern.url_patterns, (*parts, pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield Route(name=name, parts=(*parts, pattern))
+
+
+ROUTES = list(_walk(get_resolver().url_patterns))
+
+
+def _is_public(route: Route) -> bool:
+    if route.name in PUBLIC_URL_NAMES:
+        return True
+    return any(route.route.startswith(p.strip("/")) for p in PUBLIC_PATH_PREFIXES)
+
+
+def _kwargs_for(route: Route, world: World) -> dict[str, Any]:
+    names = route.kwarg_names()
+    if not names:
+        return {}
+    if route.key in KWARGS:
+        return KWARGS[route.key](world)
+    if route.key.startswith("admin:") or route.route.startswith("admin/"):
+        missing = [n for n in names if n not in ADMIN_KWARGS]
+        if not missing:
+            return {n: ADMIN_KWARGS[n](world) for n in names}
+    pytest.fail(
+        f"URL {route.key!r} ({route.route}) takes {names}: add an entry to KWARGS in "
+        f"tests/test_permissions_walk.py pointing at department A's objects (see World)."
+    )
+
+
+def _login_paths() -> set[str]:
+    return {reverse("login"), reverse("admin:login")}
+
+
+def _is_login_redirect(response: Any) -> bool:
+    return response.status_code == 302 and urlparse(response["Location"]).path in _login_paths()
+
+
+def _anonymous_is_turned_away(method: str, response: Any) -> bool:
+    """A redirect to login; a POST-only view may refuse a GET before asking who is there (405)."""
+    return _is_login_redirect(response) or (method == "get" and response.status_code == 405)
+
+
+# Ways from a model to the department that owns its rows, tried in order.
+OWNER_PATHS = ("department", "owner", "inspector__department", "target__department", "plan__owner")
+
+
+def _fingerprint(department: Department) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every model that belongs to the department, directly or one step away."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for model in apps.get_models():
+        if model._meta.proxy or model._meta.app_label == "pghistory":
+            continue
+        for path in OWNER_PATHS:
+            try:
+                first = model._meta.get_field(path.split("__")[0])
+            except FieldDoesNotExist:
+                continue
+            if not isinstance(first, models.ForeignKey):
+                continue
+            try:
+                qs = model._default_manager.filter(**{path: department})
+                rows[f"{model._meta.label}.{path}"] = sorted(qs.values(), key=repr)
+            except (FieldError, ValueError, TypeError):
+                continue  # the path does not lead to a department
+            break
+    return rows
+
+
+def _text_of(response: Any) -> str:
+    """What a person would read in the response: the page, or the cells of a downloaded workbook."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return " ".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+    return content.decode(errors="replace")
+
+
+@pytest.fixture
+def world(amr: Department, alice: Any) -> World:
+    target = TargetFactory(department=amr, name="阳城县康乐粮油贸易有限公司")
+    inspector = InspectorFactory(department=amr, name="欧阳明远", certificate_no="14052219990001")
+    expert = ExpertFactory(department=amr, name="晋城市正衡检测有限公司")
+    conflict = ConflictFactory(inspector=inspector, target=target, reason="配偶在该企业任财务负责人")
+    version = ChecklistItemVersionFactory(name="粮食收购资格及粮食收购活动的检查")
+    basis = LegalBasisFactory(law="粮食流通管理条例", article="第九条")
+    version.legal_bases.add(basis)
+    claim = ItemClaimFactory(item=version.item, department=amr)
+    return World(amr, alice, target, inspector, expert, conflict, version.item, basis, claim)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES, ids=[r.key for r in ROUTES])
+def test_it_keeps_every_url_closed_to_strangers(client, world: World, bob, route: Route) -> None:
+    if _is_public(route):
+        pytest.skip("public page")
+    path = route.path(_kwargs_for(route, world))
+    assert resolve(path).route is not None, f"{path} does not resolve back to {route.key}"
+
+    for method in ("get", "post"):
+        response = getattr(client, method)(path)
+        assert _anonymous_is_turned_away(method, response), (
+            f"anonymous {method.upper()} {path} ({route.key}): expected a redirect to login, "
+            f"got {response.status_code} {response.get('Location', '')}"
+        )
+
+    client.force_login(bob)
+    response = client.get(path)
+    expected = BOB_EXPECTS.get(("GET", route.key))
+    if expected is not None:
+        assert response.status_code == expected, f"bob GET {path}: {response.status_code}, expected {expected}"
+    assert response.status_code < 500
+    if response.status_code == 200:
+        body = _text_of(response)
+        leaked = [s for s in world.secrets if s and s in body]
+        assert not leaked, f"bob (another department) sees department A's {leaked} on {path} ({route.key})"
+
+    before = _fingerprint(world.department)
+    client.force_login(bob)
+    response = client.post(path, {"reason": "改", "name": "改", "target_key": world.target.credit_code})
+    expected = BOB_EXPECTS.get(("POST", route.key))
+    if expected is not None:
+        assert response.status_code == expected, f"bob POST {path}: {response.status_code}, expected {expected}"
+    assert response.status_code < 500
+    assert _fingerprint(world.department) == before, f"bob's POST to {path} ({route.key}) changed department A's data"
+
+
+def test_it_walks_the_registry_pages() -> None:
+    """The walk itself must find the pages it is meant to guard (a walk of nothing proves nothing)."""
+    keys = {r.key for r in ROUTES}
+    assert {"home", "registries:target_list", "registries:target_detail", "registries:item_edit"} <= keys
+    assert not {r.key for r in ROUTES if _is_public(r)} & {"home", "registries:target_list"}
+
+
+@pytest.mark.django_db
+def test_it_refuses_alices_posts_to_bobs_objects(client, alice, bob, drc) -> None:
+    inspector = InspectorFactory(department=drc, name="赵强")
+    target = TargetFactory(department=drc)
+    conflict = ConflictFactory(inspector=inspector, target=target, reason="曾在该企业工作")
+    version = ChecklistItemVersionFactory(name="价格监督检查")
+    ItemClaimFactory(item=version.item, department=drc)
+    client.force_login(alice)
+
+    declare = client.post(
+        reverse("registries:conflict_create", args=[inspector.pk]),
+        {"target_key": target.credit_code, "reason": "亲属"},
+    )
+    withdraw = client.post(reverse("registries:conflict_delete", args=[conflict.pk]))
+    edit = client.post(
+        reverse("registries:item_edit", args=[version.item.pk]),
+        {
+            "name": "改名",
+            "category": "key",
+            "object_type": "企业",
+            "methods": ["on_site"],
+            "new_citations": "《价格法》",
+        },
+    )
+    unclaim = client.post(reverse("registries:item_unclaim", args=[version.item.pk]))
+
+    assert (declare.status_code, withdraw.status_code, edit.status_code) == (404, 404, 403)
+    assert unclaim.status_code == 302  # a no-op: alice's department had no claim to withdraw
+    assert list(Conflict.objects.values_list("reason", flat=True)) == ["曾在该企业工作"]
+    assert version.item.versions.count() == 1
+    assert ItemClaim.objects.filter(department=drc).count() == 1
