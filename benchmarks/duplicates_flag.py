@@ -18,33 +18,14 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "bench_duplicates"
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._pg import prepare_database, urls  # noqa: E402
+
 FULL_WIDTH = {ord(d): chr(ord(d) + 0xFEE0) for d in "0123456789"}
-
-
-def urls(url: str) -> tuple[str, str]:
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server")
-    return urlunparse(parts._replace(path="/postgres")), urlunparse(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def prepare_database(admin_url: str, *, reuse: bool) -> bool:
-    """True when the database was (re)created and must be loaded."""
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if exists and reuse:
-            return False
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return True
 
 
 def load(rows: int) -> int:
@@ -125,8 +106,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded benchmark database")
     args = parser.parse_args()
 
-    admin_url, bench_url = urls(os.environ.get("DATABASE_URL", ""))
-    fresh = prepare_database(admin_url, reuse=args.reuse)
+    admin_url, bench_url = urls(os.environ.get("DATABASE_URL", ""), BENCH_DB)
+    fresh = prepare_database(admin_url, BENCH_DB, reuse=args.reuse)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django

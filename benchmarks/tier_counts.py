@@ -18,31 +18,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "bench_tier_counts"
 sys.path.insert(0, str(ROOT))
 
-
-def urls(url: str) -> tuple[str, str]:
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server")
-    return urlunparse(parts._replace(path="/postgres")), urlunparse(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def prepare_database(admin_url: str, *, reuse: bool) -> bool:
-    """True when the database was (re)created and must be loaded."""
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if exists and reuse:
-            return False
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return True
+from benchmarks._pg import prepare_database, urls  # noqa: E402
 
 
 def _copy(cursor, table: str, columns: list[str], rows) -> None:  # type: ignore[no-untyped-def]
@@ -152,8 +133,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded benchmark database")
     args = parser.parse_args()
 
-    admin_url, bench_url = urls(os.environ.get("DATABASE_URL", ""))
-    fresh = prepare_database(admin_url, reuse=args.reuse)
+    admin_url, bench_url = urls(os.environ.get("DATABASE_URL", ""), BENCH_DB)
+    fresh = prepare_database(admin_url, BENCH_DB, reuse=args.reuse)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
