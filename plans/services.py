@@ -29,13 +29,6 @@ class PlanImportError(Exception):
         self.messages = messages
 
 
-def _audit(
-    *, actor: User | None, action: str, obj: Any, request: HttpRequest | None, detail: dict[str, Any] | None = None
-) -> None:
-    """One row of the audit trail, in the caller's transaction."""
-    audit_record(actor=actor, action=action, obj=obj, request=request, detail=detail or {})
-
-
 def plan_parse(*, path: Path, year: int, owner: Department, mapping: dict[str, int] | None = None) -> ParsedPlan:
     """Parse a plan table for preview; writes nothing."""
     return parse_file(path, year=year, resolve=DepartmentResolver(owner, mapping))
@@ -174,7 +167,7 @@ def plan_publish(*, plan: Plan, user: User, request: HttpRequest | None = None) 
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at"])
     _snapshot(plan, reason=_("公布"), user=user)
-    _audit(actor=user, action="plan.publish", obj=plan, request=request, detail={"version": plan.version})
+    audit_record(actor=user, action="plan.publish", obj=plan, request=request, detail={"version": plan.version})
     return plan
 
 
@@ -209,7 +202,9 @@ def adjustment_submit(
         adjustment.revised_table.delete(save=False)
         raise PlanImportError(problems)
     adjustment.save()
-    _audit(actor=user, action="plan.adjustment_submit", obj=plan, request=request, detail={"adjustment": adjustment.pk})
+    audit_record(
+        actor=user, action="plan.adjustment_submit", obj=plan, request=request, detail={"adjustment": adjustment.pk}
+    )
     return adjustment
 
 
@@ -236,7 +231,9 @@ def adjustment_file(
     adjustment.decision_note = note
     adjustment.version = version
     adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
-    _audit(actor=user, action="plan.adjustment_file", obj=plan, request=request, detail={"version": version.number})
+    audit_record(
+        actor=user, action="plan.adjustment_file", obj=plan, request=request, detail={"version": version.number}
+    )
     return adjustment
 
 
@@ -253,7 +250,7 @@ def adjustment_return(
     adjustment.decided_at = timezone.now()
     adjustment.decision_note = note.strip()
     adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    _audit(
+    audit_record(
         actor=user,
         action="plan.adjustment_return",
         obj=adjustment.plan,

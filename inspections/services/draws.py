@@ -24,10 +24,10 @@ from inspections import drawing
 from inspections.bulk import insert_rows
 from inspections.models import DrawnTarget, DrawRound, RoundStatus
 from inspections.population import DrawError, frozen_population, write_files
-from inspections.services._audit import record
 from plans.models import Task
 from plans.selectors import DEFAULT_POLICY
 from registries.access import can_change_department_data
+from registries.audit import audit_record
 from registries.models import User
 
 ENTROPY_MAX = 200
@@ -74,7 +74,7 @@ def draw_round_open(*, task: Task, user: User) -> DrawRound:
             f"该任务每年抽查 {allowed} 次，已生成 {rounds} 轮，不能再新增轮次（如需重新抽取，请填写理由）"
         )
     draw_round = _create_round(task=task, user=user)
-    record(
+    audit_record(
         actor=user,
         action="inspections.draw_open",
         obj=draw_round,
@@ -96,7 +96,7 @@ def draw_round_redraw(*, draw_round: DrawRound, user: User, reason: str) -> Draw
     if DrawRound.objects.filter(redraw_of=draw_round).exists():
         raise ValidationError(f"第{draw_round.round_no}轮已重新抽取过")
     new = _create_round(task=draw_round.task, user=user, reason=reason, redraw_of=draw_round)
-    record(
+    audit_record(
         actor=user,
         action="inspections.draw_redraw",
         obj=new,
@@ -119,7 +119,7 @@ def draw_round_start(*, draw_round: DrawRound, user: User, entropy: str = "") ->
     )
     draw_round.refresh_from_db()
     if moved:
-        record(actor=user, action="inspections.draw_start", obj=draw_round, detail={"entropy": entropy})
+        audit_record(actor=user, action="inspections.draw_start", obj=draw_round, detail={"entropy": entropy})
         from inspections.tasks import run_draw
 
         round_id = draw_round.pk
@@ -220,7 +220,7 @@ def _run(*, round_id: int, entropy: str | None) -> DrawRound:
         "drawn": len(rows),
         "excluded": population.exclusions,
     }
-    record(actor=draw_round.started_by, action="inspections.draw_run", obj=draw_round, detail=detail)
+    audit_record(actor=draw_round.started_by, action="inspections.draw_run", obj=draw_round, detail=detail)
 
     from inspections.services.matching import match_round
     from inspections.services.visits import visits_sync_round

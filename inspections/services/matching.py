@@ -14,9 +14,9 @@ from inspections import matching
 from inspections.bulk import insert_rows
 from inspections.models import DrawnTarget, DrawRound, ItemRequirement, RoundStatus, TeamMember
 from inspections.population import task_period
-from inspections.services._audit import record
 from plans.models import Task, TaskType
 from registries.access import can_change_department_data
+from registries.audit import audit_record
 from registries.models import Conflict, Department, Expert, Inspector, ItemClaim, Region, User
 
 
@@ -191,7 +191,7 @@ def match_round(*, draw_round: DrawRound, user: User | None) -> matching.Result:
         for s in result.shortfalls
     ]
     DrawRound.objects.filter(pk=draw_round.pk).update(matched_at=timezone.now(), matching_problems=problems)
-    record(
+    audit_record(
         actor=user or draw_round.started_by,
         action="inspections.match" if user is None else "inspections.rematch",
         obj=draw_round,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from inspections.bulk import insert_rows
 from inspections.models import DrawnTarget, DrawRound, Visit, VisitCoverage, VisitStatus
 from inspections.population import task_period
-from inspections.services._audit import record
+from registries.audit import audit_record
 from registries.models import Role, User
 
 
@@ -98,5 +98,5 @@ def visit_complete(*, visit: Visit, user: User, visited_on: dt.date) -> Visit:
     )
     visit.refresh_from_db()
     if moved:
-        record(actor=user, action="inspections.visit_complete", obj=visit, detail={"visited_on": visited_on})
+        audit_record(actor=user, action="inspections.visit_complete", obj=visit, detail={"visited_on": visited_on})
     return visit

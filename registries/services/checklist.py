@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from registries.access import REGISTRY_WRITE_ROLES, has_role
+from registries.audit import audit_record
 from registries.models import (
     ChecklistItem,
     ChecklistItemVersion,
@@ -20,7 +21,6 @@ from registries.models import (
     LegalBasis,
     User,
 )
-from registries.services._audit import record
 
 # Fields of a version that a new version may change; `item`, `version` and the dates are set here.
 VERSION_FIELDS = ("name", "category", "object_type", "inspecting_body", "content", "methods")
@@ -59,7 +59,7 @@ def item_claim(*, user: User, item: ChecklistItem, request: HttpRequest | None =
     except IntegrityError:
         claim, created = ItemClaim.objects.get(item=item, department_id=department_id), False
     if created:
-        record(actor=user, request=request, action="checklist.item_claim", obj=claim, detail={"item": item.code})
+        audit_record(actor=user, request=request, action="checklist.item_claim", obj=claim, detail={"item": item.code})
     return claim
 
 
@@ -70,7 +70,7 @@ def item_unclaim(*, user: User, item: ChecklistItem, request: HttpRequest | None
     claim = claims.first()
     if claim is None:
         return False
-    record(actor=user, request=request, action="checklist.item_unclaim", obj=claim, detail={"item": item.code})
+    audit_record(actor=user, request=request, action="checklist.item_unclaim", obj=claim, detail={"item": item.code})
     claims.delete()
     return True
 
@@ -142,7 +142,7 @@ def item_version_create(
         ChecklistItemVersion.objects.filter(pk=current.pk).update(superseded_at=now)
     version = ChecklistItemVersion.objects.create(item=item, version=last + 1, created_at=now, **values)
     version.legal_bases.set(bases.values())
-    record(
+    audit_record(
         actor=user,
         request=request,
         action="checklist.item_version_create",

@@ -9,8 +9,8 @@ from django.http import HttpRequest
 
 from registries import credit_code
 from registries.access import can_change_department_data
+from registries.audit import audit_record
 from registries.models import Conflict, Inspector, Target, User
-from registries.services._audit import record
 
 
 def target_by_key(raw: str) -> Target:
@@ -44,7 +44,7 @@ def conflict_declare(
             conflict = Conflict.objects.create(inspector=inspector, target=target, reason=reason)
     except IntegrityError as exc:
         raise ValidationError({"target_key": f"{inspector.name} 已申报过对 {target.name} 的回避"}) from exc
-    record(
+    audit_record(
         actor=user,
         request=request,
         action="registry.conflict_declare",
@@ -59,7 +59,7 @@ def conflict_withdraw(*, user: User, conflict: Conflict, request: HttpRequest | 
     """Withdraw a declaration made in error; the audit trail records who withdrew it."""
     if not can_change_department_data(user, conflict.inspector.department_id):
         raise PermissionDenied
-    record(
+    audit_record(
         actor=user,
         request=request,
         action="registry.conflict_withdraw",

@@ -26,6 +26,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from registries.access import can_change_department_data
+from registries.audit import audit_record
 from registries.models import (
     Department,
     DuplicateFlag,
@@ -35,7 +36,6 @@ from registries.models import (
     TargetStatus,
     User,
 )
-from registries.services._audit import record
 
 _CHUNK = 20_000  # keys per IN (...) list: well below the 65,535 parameters of a query
 
@@ -237,7 +237,7 @@ def duplicate_merge(*, user: User, flag: DuplicateFlag, keep: Target) -> Target:
     flag.save(update_fields=["status", "resolved_at", "resolved_by"])
     _repoint_open_flags(merged=other, keep=keep, user=user, now=now)
 
-    record(
+    audit_record(
         actor=user,
         action="target.merge",
         obj=keep,
@@ -282,7 +282,9 @@ def duplicate_dismiss(*, user: User, flag: DuplicateFlag) -> DuplicateFlag:
     flag.resolved_at = timezone.now()
     flag.resolved_by = user
     flag.save(update_fields=["status", "resolved_at", "resolved_by"])
-    record(actor=user, action="duplicate.dismiss", obj=flag, detail={"first": flag.first_id, "second": flag.second_id})
+    audit_record(
+        actor=user, action="duplicate.dismiss", obj=flag, detail={"first": flag.first_id, "second": flag.second_id}
+    )
     return flag
 
 

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from registries.access import can_change_department_data
+from registries.audit import audit_record
 from registries.importing import inspectors as inspector_import
 from registries.importing import items as item_import
 from registries.importing import targets as target_import
@@ -28,15 +29,6 @@ from registries.importing.workbook import WorkbookRefused, check_xlsx, estimate_
 from registries.models import Department, ImportJob, ImportKind, ImportStatus, User
 
 logger = logging.getLogger(__name__)
-
-
-def _audit(*, actor: User | None, action: str, obj: Any = None, detail: Any = None) -> None:
-    """Write an audit event in the caller's transaction, once helper F's module exists."""
-    try:
-        from registries.audit import audit_record
-    except ImportError:
-        return
-    audit_record(actor=actor, action=action, obj=obj, detail=detail)
 
 
 def targets_import(
@@ -148,7 +140,7 @@ def _apply(
                 write()
             if dry_run or refuse_all:
                 raise Rollback
-            _audit(
+            audit_record(
                 actor=actor,
                 action="registry.import",
                 detail={
@@ -180,7 +172,7 @@ def registry_export(
 ) -> int:
     """Write an export workbook and record who exported what (audit action registry.export)."""
     count = writer(path, queryset)
-    _audit(actor=actor, action="registry.export", detail={"kind": str(kind), "rows": count})
+    audit_record(actor=actor, action="registry.export", detail={"kind": str(kind), "rows": count})
     return count
 
 
@@ -229,7 +221,7 @@ def import_job_create(
         raise
     with transaction.atomic():
         job.save()
-        _audit(actor=user, action="registry.import_upload", obj=job, detail={"file": job.original_name})
+        audit_record(actor=user, action="registry.import_upload", obj=job, detail={"file": job.original_name})
         queued = _enqueue_if_large(job)
     if not queued:
         import_job_run(job_id=job.pk)
