@@ -164,6 +164,8 @@ def run(task: object, user: object, repeat: int) -> None:
 
     draw_round = draw_round_open(task=task, user=user)  # type: ignore[arg-type]
     DrawRound.objects.filter(pk=draw_round.pk).update(status=RoundStatus.QUEUED, entropy="2026112 05 11 23")
+    # The machine is shared: the figures mean little without the load they were measured under.
+    print("load average before the round: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     started = time.perf_counter()
     draw_round = draw_round_run(round_id=draw_round.pk)
     round_s = time.perf_counter() - started
@@ -191,6 +193,7 @@ def run(task: object, user: object, repeat: int) -> None:
             cursor.execute(sql, [region, region, draw_round.seed, k])
             rows = cursor.fetchall()
             print(f"bare md5 SQL: {time.perf_counter() - started:6.2f}s  LIMIT {len(rows):,}")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def main() -> None:

@@ -15,6 +15,12 @@ class TierSetForm(forms.Form):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ObservationForm(forms.Form):
+    starts_on = forms.DateField(label=_("观察期开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("观察期结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("理由（新业态类型等）"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class TierImportForm(forms.Form):
     file = forms.FileField(label=_("分类结果（.xlsx 或 .tsv：统一社会信用代码、信用风险分类）"))
     assessed_on = forms.DateField(label=_("分类日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

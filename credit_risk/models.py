@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -70,6 +71,41 @@ class CurrentTier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id}: {self.tier}"
+
+
+OBSERVATION_TIERS = frozenset({Tier.A, Tier.B})
+
+
+class ObservationPeriod(models.Model):
+    """An observation period (观察期): a low or general-risk target of a new business form is not
+    drawn for random checks between `starts_on` and `ends_on` (both included). Ended early by
+    setting `ends_on`; the rows are the history."""
+
+    target = models.ForeignKey(Target, models.CASCADE, related_name="observation_periods", verbose_name=_("检查对象"))
+    starts_on = models.DateField(_("观察期开始日期"))
+    ends_on = models.DateField(_("观察期结束日期"))
+    reason = models.TextField(_("理由"))
+    # The tier when it was set: only A and B targets get one.
+    tier = models.CharField(_("设定时的信用风险分类"), max_length=8, choices=Tier.choices)
+    created_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("观察期")
+        verbose_name_plural = _("观察期")
+        ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["ends_on", "starts_on"], name="observation_period_dates")]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_on__lte=models.F("ends_on")), name="observation_period_ordered"),
+            models.CheckConstraint(condition=Q(tier__in=["A", "B"]), name="observation_period_low_risk"),
+            models.CheckConstraint(condition=~Q(reason=""), name="observation_period_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.starts_on:%Y-%m-%d}–{self.ends_on:%Y-%m-%d}"
+
+    def covers(self, day: dt.date) -> bool:
+        return self.starts_on <= day <= self.ends_on
 
 
 class RiskClass(models.TextChoices):
@@ -187,3 +223,30 @@ class TierPolicy(models.Model):
     def rule_rows(self) -> list[tuple[str, TierRule]]:
         spec = self.as_spec()
         return [(t, spec.rule(t)) for t in (*ORDERED_TIERS, "none")]
+
+
+class RiskSignal(models.Model):
+    """Something the tier review should weigh: e.g. an inspection that found a problem.
+
+    Written by the apps after this one (inspections) through `credit_risk.services.risk_signal_record`;
+    internal like the tiers, never public.
+    """
+
+    target = models.ForeignKey(Target, models.CASCADE, related_name="risk_signals", verbose_name=_("检查对象"))
+    source = models.CharField(_("来源"), max_length=30)
+    # What it came from, e.g. "result:42"; one signal per source record.
+    reference = models.CharField(_("来源记录"), max_length=100)
+    occurred_on = models.DateField(_("发生日期"))
+    summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("信用风险信号")
+        verbose_name_plural = _("信用风险信号")
+        ordering = ["-occurred_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["source", "reference"], name="risk_signal_once")]
+        indexes = [models.Index(fields=["target", "reviewed_at"], name="risk_signal_open")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.source} {self.occurred_on:%Y-%m-%d}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from credit_risk.allocation import ALL_TIERS, NONE
-from credit_risk.models import CurrentTier, RiskWarning, TierAssessment, TierPolicy
+from credit_risk.models import CurrentTier, ObservationPeriod, RiskSignal, RiskWarning, TierAssessment, TierPolicy
 from registries.models import Target
 
 
@@ -24,6 +24,15 @@ def current_tier(target: Target) -> CurrentTier | None:
 
 def tier_history(target: Target) -> QuerySet[TierAssessment]:
     return TierAssessment.objects.filter(target=target).select_related("created_by")
+
+
+def observation_periods(target: Target) -> QuerySet[ObservationPeriod]:
+    return ObservationPeriod.objects.filter(target=target).select_related("created_by")
+
+
+def risk_signals(target: Target) -> QuerySet[RiskSignal]:
+    """What the tier review should weigh: e.g. inspections that found problems, newest first."""
+    return RiskSignal.objects.filter(target=target).order_by("-occurred_on", "-id")
 
 
 def warning_population(kind: str) -> QuerySet[Target]:

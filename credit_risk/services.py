@@ -11,12 +11,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit_risk.models import (
+    OBSERVATION_TIERS,
     CurrentTier,
+    ObservationPeriod,
+    RiskSignal,
     RiskWarning,
     Tier,
     TierAssessment,
@@ -26,6 +30,7 @@ from credit_risk.models import (
 )
 from credit_risk.tables import TableRefusedError, find_header, read_table
 from registries import credit_code
+from registries.audit import audit_record
 from registries.models import MARKET_ENTITY_KINDS, Target, TargetStatus, User
 
 TIER_WORDS = {
@@ -122,6 +127,46 @@ def tier_set(
     )
     _write_current([assessment])
     return assessment
+
+
+OBSERVATION_MAX_DAYS = 3 * 366
+
+
+@transaction.atomic
+def observation_set(
+    *, target: Target, starts_on: dt.date, ends_on: dt.date, reason: str, user: User | None
+) -> ObservationPeriod:
+    """Put a low or general-risk target in an observation period (观察期): no random draw covers it
+    between the two dates. Refused for C and D (and unclassified) targets and for overlapping periods."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("设定观察期必须填写理由"))
+    if starts_on > ends_on:
+        raise ValidationError(_("观察期结束日期不能早于开始日期"))
+    if (ends_on - starts_on).days > OBSERVATION_MAX_DAYS:
+        raise ValidationError(_("观察期不能超过三年"))
+    # Locks the target's tier row: a tier changed to C or D at the same moment waits, then is seen.
+    current = CurrentTier.objects.select_for_update().filter(target=target).first()
+    if current is None or current.tier not in OBSERVATION_TIERS:
+        if current is not None and current.tier in (Tier.C, Tier.D):
+            raise ValidationError(
+                _("%(tier)s的对象不能设定观察期：观察期仅适用于低风险（A）和一般风险（B）的新业态主体")
+                % {"tier": current.get_tier_display()}
+            )
+        raise ValidationError(_("未分类的对象不能设定观察期：观察期仅适用于低风险（A）和一般风险（B）的新业态主体"))
+    overlapping = ObservationPeriod.objects.filter(target=target, starts_on__lte=ends_on, ends_on__gte=starts_on)
+    if overlapping.exists():
+        raise ValidationError(_("该对象在这段时间内已有观察期"))
+    period = ObservationPeriod.objects.create(
+        target=target, starts_on=starts_on, ends_on=ends_on, reason=reason, tier=current.tier, created_by=user
+    )
+    audit_record(
+        actor=user,
+        action="credit_risk.observation_set",
+        obj=period,
+        detail={"target": target.pk, "starts_on": starts_on, "ends_on": ends_on, "reason": reason},
+    )
+    return period
 
 
 def tiers_import(
@@ -316,3 +361,15 @@ def policy_update(
     policy.full_clean()
     policy.save(update_fields=["rules", "description", "warning_percent", "updated_at"])
     return policy
+
+
+def risk_signal_record(
+    *, target_id: int, source: str, reference: str, occurred_on: dt.date, summary: str = ""
+) -> RiskSignal:
+    """Record once (per source record) that something happened the tier review should weigh."""
+    signal, _created = RiskSignal.objects.get_or_create(
+        source=source,
+        reference=reference,
+        defaults={"target_id": target_id, "occurred_on": occurred_on, "summary": summary[:300]},
+    )
+    return signal

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from credit_risk import selectors, services
-from credit_risk.forms import PolicyForm, TierImportForm, TierSetForm
+from credit_risk.forms import ObservationForm, PolicyForm, TierImportForm, TierSetForm
 from credit_risk.models import TierPolicy, WarningKind
 from registries.access import REGISTRY_WRITE_ROLES, get_for_user, registry_view, role_required
 from registries.models import Target, User
@@ -47,6 +47,24 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "credit_risk/policy_form.html", {"policy": policy, "form": form, "can_edit": can_edit})
 
 
+def _tier_page(
+    request: HttpRequest, target: Target, *, form: TierSetForm, observation_form: ObservationForm
+) -> HttpResponse:
+    return render(
+        request,
+        "credit_risk/target_tier.html",
+        {
+            "target": target,
+            "current": selectors.current_tier(target),
+            "history": selectors.tier_history(target),
+            "form": form,
+            "observation_form": observation_form,
+            "observations": selectors.observation_periods(target),
+            "signals": selectors.risk_signals(target),
+        },
+    )
+
+
 @registry_view
 def target_tier(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -60,16 +78,30 @@ def target_tier(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("已设定信用风险分类"))
             return redirect("credit_risk:target_tier", pk=target.pk)
-    return render(
-        request,
-        "credit_risk/target_tier.html",
-        {
-            "target": target,
-            "current": selectors.current_tier(target),
-            "history": selectors.tier_history(target),
-            "form": form,
-        },
-    )
+    return _tier_page(request, target, form=form, observation_form=ObservationForm())
+
+
+@require_POST
+@registry_view
+def observation_set(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    target = get_for_user(user, Target.objects.all(), change=True, pk=pk)
+    form = ObservationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.observation_set(
+                target=target,
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                reason=form.cleaned_data["reason"],
+                user=user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已设定观察期"))
+            return redirect("credit_risk:target_tier", pk=target.pk)
+    return _tier_page(request, target, form=TierSetForm(), observation_form=form)
 
 
 @role_required(*REGISTRY_WRITE_ROLES)

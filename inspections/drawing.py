@@ -331,6 +331,8 @@ class Verdict:
     # What the files gave, for callers that compare them with stored values.
     population_digest: str = ""
     seed: str = ""
+    # Per tier, the keys the seed gives (when the whole selection was recomputed).
+    selection: dict[str, list[str]] = field(default_factory=dict)
 
 
 def verify(
@@ -380,6 +382,38 @@ def verify(
             problems.append("the tiers file does not list the same keys as the population file")
         if sha256_hex(_tiers_text(tier_keys, tier_list)) != tiers_digest:
             problems.append("the tiers file does not match its committed digest")
+    return _verdict(
+        task=task,
+        round_no=round_no,
+        ordered=ordered,
+        encoded=encoded.split(b"\n")[:-1] if ordered else [],
+        population_digest=population_digest,
+        tiers_digest=tiers_digest,
+        secret=secret,
+        entropy=entropy,
+        selected=selected,
+        tier_list=tier_list if tier_rows is not None else None,
+        counts=counts,
+        problems=problems,
+    )
+
+
+def _verdict(
+    *,
+    task: str,
+    round_no: int,
+    ordered: Sequence[str],
+    encoded: Sequence[bytes],
+    population_digest: str,
+    tiers_digest: str,
+    secret: str,
+    entropy: str,
+    selected: Sequence[str],
+    tier_list: Sequence[str] | None,
+    counts: Mapping[str, int] | None,
+    problems: list[str],
+) -> Verdict:
+    """The seed, the drawn keys' membership and (with the tiers and counts) the whole selection."""
     seed = seed_for(
         task=task,
         round_no=round_no,
@@ -391,12 +425,88 @@ def verify(
     outside = [key for key in selected if not _contains(ordered, key)]
     if outside:
         problems.append(f"drawn keys not in the population: {', '.join(outside[:5])}")
-    if tier_rows is not None and counts is not None and not problems:
-        expected = _select_sorted(seed, ordered, tier_list, counts, encoded.split(b"\n")[:-1] if ordered else [])
+    expected: dict[str, list[str]] = {}
+    if tier_list is not None and counts is not None and not problems:
+        expected = _select_sorted(seed, ordered, tier_list, counts, encoded)
         expected_keys = sorted(k for keys in expected.values() for k in keys)
         if expected_keys != sorted(selected):
             problems.append("the selection differs from the one the seed gives")
-    return Verdict(ok=not problems, problems=problems, population_digest=population_digest, seed=seed)
+    return Verdict(
+        ok=not problems, problems=problems, population_digest=population_digest, seed=seed, selection=expected
+    )
+
+
+def verify_files(
+    *,
+    task: str,
+    round_no: int,
+    population_file: bytes,
+    published_commitment: str,
+    secret: str,
+    entropy: str,
+    tiers_digest: str,
+    selected: Sequence[str],
+    tiers_file: bytes | None = None,
+    counts: Mapping[str, int] | None = None,
+) -> Verdict:
+    """`verify` over the files as published (UTF-8 bytes): the same verdict, less work.
+
+    A population file in the published form (sorted keys, one per line, nothing else) is
+    its own canonical text: it is hashed and split as it is. A tiers file whose digest is
+    the committed one is the committed text, so it needs no check of its form either; it
+    must still list the population's keys. Any other file goes through `verify`, which
+    sorts and rebuilds, and says what is wrong.
+    """
+    text = population_file.decode("utf-8")
+    ordered = text.split("\n")
+    published_form = (
+        ordered.pop() == ""
+        and "\r" not in text
+        and "\t" not in text
+        and (not ordered or ordered[0] != "")
+        and strictly_increasing(ordered)  # sorted and unique; with a non-empty first key, no empty key
+    )
+    tier_list: list[str] | None = None
+    if published_form and tiers_file is not None:
+        if hashlib.sha256(tiers_file).hexdigest() == tiers_digest:
+            parts = tiers_file.decode("utf-8").replace("\n", "\t").split("\t")
+            parts.pop()  # the committed text ends with a newline
+            tier_list = parts[1::2]
+            published_form = parts[0::2] == ordered
+        else:
+            published_form = False
+    if not published_form:
+        return verify(
+            task=task,
+            round_no=round_no,
+            population=parse_population(text),
+            published_commitment=published_commitment,
+            secret=secret,
+            entropy=entropy,
+            tiers_digest=tiers_digest,
+            selected=selected,
+            counts=counts,
+            tier_rows=split_tiers(tiers_file.decode("utf-8")) if tiers_file is not None else None,
+        )
+    problems: list[str] = []
+    if commitment(secret) != published_commitment:
+        problems.append("the secret does not match the commitment published before the draw")
+    encoded = population_file.split(b"\n")
+    encoded.pop()
+    return _verdict(
+        task=task,
+        round_no=round_no,
+        ordered=ordered,
+        encoded=encoded,
+        population_digest=hashlib.sha256(population_file).hexdigest(),
+        tiers_digest=tiers_digest,
+        secret=secret,
+        entropy=entropy,
+        selected=selected,
+        tier_list=tier_list,
+        counts=counts,
+        problems=problems,
+    )
 
 
 def _contains(ordered: Sequence[str], key: str) -> bool:
@@ -417,21 +527,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tiers", help="auditors' file: key<TAB>tier per line (or all '-' for an untiered draw)")
     parser.add_argument("--count", action="append", default=[], help="tier=count, repeatable (with --tiers)")
     args = parser.parse_args(argv)
-    population = parse_population(Path(args.population).read_text(encoding="utf-8"))
     selected = parse_population(Path(args.selected).read_text(encoding="utf-8"))
-    tier_rows = split_tiers(Path(args.tiers).read_text(encoding="utf-8")) if args.tiers else None
     counts = {c.split("=")[0]: int(c.split("=")[1]) for c in args.count} or None
-    verdict = verify(
+    verdict = verify_files(
         task=args.task,
         round_no=args.round,
-        population=population,
+        population_file=Path(args.population).read_bytes(),
         published_commitment=args.commitment,
         secret=args.secret,
         entropy=args.entropy,
         tiers_digest=args.tiers_digest,
         selected=selected,
         counts=counts,
-        tier_rows=tier_rows,
+        tiers_file=Path(args.tiers).read_bytes() if args.tiers else None,
     )
     if verdict.ok:
         print("OK: the draw matches")  # noqa: T201

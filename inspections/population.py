@@ -17,8 +17,10 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from credit_risk.allocation import NONE, PolicySpec
+from credit_risk.models import ObservationPeriod
 from inspections import drawing
 from inspections.models import DrawnTarget, DrawRound, RoundStatus
 from plans.models import TASK_END_DEADLINE, Task, TaskType
@@ -35,6 +37,7 @@ class DrawError(Exception):
 
 EXCLUSION_LABELS = {
     "covered": "本期已由上级或联合任务就相同事项抽中",
+    "observation": "处于观察期（新业态低风险、一般风险主体）",
     "frequency": "本年度被抽次数已达上限（无事不扰）",
 }
 
@@ -135,13 +138,19 @@ def _scope_columns(scope: QuerySet[Target]) -> tuple[list[str], list[int], list[
     return keys, ids, tiers
 
 
-def frozen_population(task: Task, policy: PolicySpec) -> Population:
-    """One query for the scope (key, id, tier), two small ones for the exclusions."""
+def observed_targets(on: dt.date) -> set[int]:
+    """Targets in an observation period (观察期) on that day."""
+    return set(ObservationPeriod.objects.filter(starts_on__lte=on, ends_on__gte=on).values_list("target_id", flat=True))
+
+
+def frozen_population(task: Task, policy: PolicySpec, *, on: dt.date | None = None) -> Population:
+    """One query for the scope (key, id, tier), three small ones for the exclusions (`on`: the draw date)."""
     scope = task_scope(task)
     if scope is None:
         raise DrawError("任务尚未设置抽查对象范围（对象类型、区域、标签或风险预警），无法抽取")
     keys, ids, tiers = _scope_columns(scope)
     covered = set(DrawnTarget.objects.filter(round_id__in=covering_rounds(task)).values_list("target_id", flat=True))
+    observed = observed_targets(on or timezone.localdate())
     limits = {t: r.max_times_per_year for t, r in policy.rules.items() if r.max_times_per_year}
     times: dict[int, int] = {}
     if limits:
@@ -153,11 +162,15 @@ def frozen_population(task: Task, policy: PolicySpec) -> Population:
         )
     exclusions: Counter[str] = Counter()
     dropped: set[int] = set()
-    if covered or times:
-        # Only the few targets drawn before are looked at one by one.
+    if covered or observed or times:
+        # Only the few targets drawn before or under observation are looked at one by one.
         for i, target_id in enumerate(ids):
             if target_id in covered:
                 exclusions["covered"] += 1
+                dropped.add(i)
+            # A target whose tier rose to C or D since is drawn again: the period is for A and B only.
+            elif target_id in observed and tiers[i] not in FREQUENCY_EXEMPT_TIERS:
+                exclusions["observation"] += 1
                 dropped.add(i)
             elif target_id in times and tiers[i] not in FREQUENCY_EXEMPT_TIERS:
                 limit = limits.get(tiers[i])
@@ -214,6 +227,10 @@ def write_files(draw_round: DrawRound, *, population: str, tiers: str, drawn: st
 
 
 def read_file(draw_round: DrawRound, name: str) -> str:
-    path = media_path(Path(draw_round.population_file).parent / name)
-    data = path.read_bytes()
-    return (gzip.decompress(data) if name.endswith(".gz") else data).decode()
+    return read_bytes(draw_round, name).decode()
+
+
+def read_bytes(draw_round: DrawRound, name: str) -> bytes:
+    """A file of the round as published (uncompressed)."""
+    data = media_path(Path(draw_round.population_file).parent / name).read_bytes()
+    return gzip.decompress(data) if name.endswith(".gz") else data

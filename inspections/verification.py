@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
 from inspections import drawing
 from inspections.models import DrawnTarget, DrawRound
-from inspections.population import read_file
+from inspections.population import read_bytes, read_file
 
 
 def verify_round(draw_round: DrawRound) -> drawing.Verdict:
     """The full check (auditors' layer): files, digests, commitment, seed, selection per tier, stored rows."""
     problems: list[str] = []
-    population = drawing.parse_population(read_file(draw_round, "population.txt.gz"))
-    tier_keys, tier_list = drawing.split_tiers(read_file(draw_round, "tiers.txt.gz"))
-    if not drawing.strictly_increasing(tier_keys):  # the stored file is sorted; a damaged one may not be
-        pairs = sorted(zip(tier_keys, tier_list, strict=True))
-        tier_keys, tier_list = [k for k, _t in pairs], [t for _k, t in pairs]
     published = drawing.parse_population(read_file(draw_round, "drawn.txt"))
     # order_by(): the default ordering of drawn rows joins round, task, plan and department.
     stored = list(DrawnTarget.objects.filter(round=draw_round).order_by().values_list("key", "tier"))
     if sorted(k for k, _t in stored) != sorted(published):
         problems.append("the drawn keys file differs from the drawn rows in the database")
     counts = {t: int(n) for t, n in draw_round.counts.items()}
-    verdict = drawing.verify(
+    verdict = drawing.verify_files(
         task=str(draw_round.task_id),
         round_no=draw_round.round_no,
-        population=population,
+        population_file=read_bytes(draw_round, "population.txt.gz"),
         published_commitment=draw_round.commitment,
         secret=draw_round.secret,
         entropy=draw_round.entropy,
         tiers_digest=draw_round.tiers_digest,
         selected=[k for k, _t in stored],
         counts=counts,
-        tier_rows=(tier_keys, tier_list),
+        tiers_file=read_bytes(draw_round, "tiers.txt.gz"),
     )
     problems.extend(verdict.problems)
     if verdict.population_digest != draw_round.population_digest:
@@ -48,12 +41,9 @@ def verify_round(draw_round: DrawRound) -> drawing.Verdict:
     )
     if seed != draw_round.seed:
         problems.append("the stored seed is not the one its inputs give")
-    if any(_tier_of(tier_keys, tier_list, k) != t for k, t in stored):
+    # The selection was recomputed from the tiers file (when nothing above failed): each drawn
+    # row must carry the tier of that file.
+    tier_of = {key: tier for tier, keys in verdict.selection.items() for key in keys}
+    if verdict.selection and any(tier_of.get(k) != t for k, t in stored):
         problems.append("a drawn row's tier differs from the tiers file")
     return drawing.Verdict(ok=not problems, problems=problems)
-
-
-def _tier_of(keys: list[str], tiers: list[str], key: str) -> str | None:
-    """The tier of `key` in the tiers file's sorted keys (None when absent)."""
-    i = bisect_left(keys, key)
-    return tiers[i] if i < len(keys) and keys[i] == key else None

@@ -10,6 +10,7 @@ reject_on_worker_lost) starts again from the same frozen inputs.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -125,6 +126,40 @@ def draw_round_start(*, draw_round: DrawRound, user: User, entropy: str = "") ->
         round_id = draw_round.pk
         transaction.on_commit(lambda: run_draw.delay(round_id))
     return draw_round
+
+
+@transaction.atomic
+def draw_rounds_requeue_stuck(*, now: dt.datetime | None = None) -> list[int]:
+    """Enqueue again every round queued for longer than a draw may run (returns their ids).
+
+    Such a round's message was lost: its worker died before the broker's visibility timeout
+    gave the message back, or the broker itself lost it. A round merely waiting behind other
+    work gets a second message, which is harmless: the draw is idempotent.
+    """
+    from inspections.tasks import DRAW_TIME_LIMIT, run_draw
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=DRAW_TIME_LIMIT)
+    requeued = []
+    for draw_round in DrawRound.objects.filter(status=RoundStatus.QUEUED, queued_at__lt=cutoff).order_by("pk"):
+        # Conditional update: a round that a worker finished (or another beat requeued) meanwhile is left alone.
+        moved = DrawRound.objects.filter(
+            pk=draw_round.pk, status=RoundStatus.QUEUED, queued_at=draw_round.queued_at
+        ).update(queued_at=now)
+        if not moved:
+            continue
+        audit_record(
+            actor=None,
+            action="inspections.draw_requeue",
+            obj=draw_round,
+            detail={"queued_at": draw_round.queued_at},
+        )
+        round_id = draw_round.pk
+        transaction.on_commit(lambda round_id=round_id: run_draw.delay(round_id))  # type: ignore[misc]
+        requeued.append(round_id)
+    if requeued:
+        logger.warning("requeued draw rounds stuck in the queue: %s", requeued)
+    return requeued
 
 
 def draw_round_run(*, round_id: int, entropy: str | None = None) -> DrawRound:

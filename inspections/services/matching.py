@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -91,6 +92,17 @@ def _experts() -> list[matching.PoolExpert]:
     ]
 
 
+@dataclass
+class _MatchInputs:
+    """What `matching.match` needs for one round (`arguments`), and what storing the teams needs."""
+
+    draw_round: DrawRound
+    # (drawn id, key, target name) in ticket order
+    drawn: list[tuple[int, str, str]]
+    department_of: dict[int, int]
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
 @transaction.atomic
 def match_round(*, draw_round: DrawRound, user: User | None) -> matching.Result:
     """Match (or rematch) teams to every drawn target of a finished round; problems are stored, not bent."""
@@ -99,6 +111,14 @@ def match_round(*, draw_round: DrawRound, user: User | None) -> matching.Result:
     draw_round = DrawRound.objects.select_for_update(of=("self",)).select_related("task__plan").get(pk=draw_round.pk)
     if draw_round.status != RoundStatus.DONE:
         raise ValidationError("抽取完成后才能匹配执法检查人员")
+    inputs = _match_inputs(draw_round=draw_round)
+    result = matching.match(**inputs.arguments)
+    _teams_store(inputs=inputs, result=result, user=user)
+    return result
+
+
+def _match_inputs(*, draw_round: DrawRound) -> _MatchInputs:
+    """Read what the matching of a finished round needs (the caller holds the round's lock)."""
     task = draw_round.task
     departments = task_departments(task)
     lead = task.initiator_id
@@ -114,63 +134,88 @@ def match_round(*, draw_round: DrawRound, user: User | None) -> matching.Result:
         "target_id", "inspector_id"
     ):
         conflicts[target_id].add(inspector_id)
-    # The previous team of each target: the latest other effective round that drew it.
-    last: dict[int, tuple[Any, set[int]]] = {}
-    previous = (
-        TeamMember.objects.filter(drawn__target__draws__round=draw_round, inspector__isnull=False)
-        .exclude(drawn__round=draw_round)
-        .filter(drawn__round__status=RoundStatus.DONE, drawn__round__redrawn_by__isnull=True)
-        .values_list("drawn__target_id", "drawn__round__finished_at", "inspector_id")
+    # The previous team of each target: the latest other effective round that drew it. The
+    # rounds are listed first (a few hundred a year) so that the database joins only the drawn
+    # rows of this round's targets, not every team member of every round.
+    finished = dict(
+        DrawRound.objects.filter(status=RoundStatus.DONE, redrawn_by__isnull=True)
+        .exclude(pk=draw_round.pk)
+        .values_list("id", "finished_at")
     )
-    for target_id, finished_at, inspector_id in previous:
+    last: dict[int, tuple[Any, set[int]]] = {}
+    previous = TeamMember.objects.filter(
+        inspector__isnull=False,
+        drawn__round_id__in=list(finished),
+        drawn__target_id__in=DrawnTarget.objects.filter(round=draw_round).values("target_id"),
+    ).values_list("drawn__target_id", "drawn__round_id", "inspector_id")
+    for target_id, round_id, inspector_id in previous if finished else []:
+        finished_at = finished[round_id]
         when, members = last.get(target_id, (None, set()))
         if when is None or finished_at > when:
             last[target_id] = (finished_at, {inspector_id})
         elif finished_at == when:
             members.add(inspector_id)
     officers = _officers(list(departments))
-    load = dict(
-        TeamMember.objects.filter(
-            inspector__department_id__in=list(departments),
-            drawn__round__task__plan__year=task.plan.year,
-            drawn__round__redrawn_by__isnull=True,  # a replaced round's teams never go out
-        )
-        .exclude(drawn__round=draw_round)
-        .values("inspector_id")
-        .annotate(n=Count("id"))
-        .values_list("inspector_id", "n")
+    # This year's rounds that no redraw replaced (a replaced round's teams never go out).
+    this_year = list(
+        DrawRound.objects.filter(task__plan__year=task.plan.year, redrawn_by__isnull=True)
+        .exclude(pk=draw_round.pk)
+        .values_list("id", flat=True)
     )
+    load: dict[int, int] = {}
+    if this_year and officers:
+        load = dict(
+            TeamMember.objects.filter(inspector_id__in=[o.id for o in officers], drawn__round_id__in=this_year)
+            .values("inspector_id")
+            .annotate(n=Count("id"))
+            .values_list("inspector_id", "n")
+        )
     expert_needs = _expert_needs(task)
-    needs = [
-        matching.Need(
-            key=key,
-            region_id=region,
-            regions=frozenset(r for r in (region, parent) if r is not None),
-            departments=departments,
-            lead_department_id=lead,
-            expert_expertise=expert_needs,
-            conflicts=frozenset(conflicts.get(target_id, ())),
-            last_team=frozenset(last.get(target_id, (None, set()))[1]),
+    no_one: frozenset[int] = frozenset()
+    regions: dict[tuple[int, int | None], frozenset[int]] = {}
+    needs = []
+    for _pk, key, target_id, region, parent, _name in drawn:
+        if (region, parent) not in regions:
+            regions[region, parent] = frozenset(r for r in (region, parent) if r is not None)
+        needs.append(
+            matching.Need(
+                key=key,
+                region_id=region,
+                regions=regions[region, parent],
+                departments=departments,
+                lead_department_id=lead,
+                expert_expertise=expert_needs,
+                conflicts=frozenset(conflicts[target_id]) if target_id in conflicts else no_one,
+                last_team=frozenset(last[target_id][1]) if target_id in last else no_one,
+            )
         )
-        for _pk, key, target_id, region, parent, _name in drawn
-    ]
-    result = matching.match(
-        seed=draw_round.seed,
-        needs=needs,
-        officers=officers,
-        experts=_experts() if expert_needs else [],
-        on=visit_day,
-        initial_load=load,
-        department_names=dict(Department.objects.filter(pk__in=list(departments)).values_list("id", "name")),
-        region_names=dict(Region.objects.values_list("id", "name")),
+    return _MatchInputs(
+        draw_round=draw_round,
+        drawn=[(pk, key, name) for pk, key, _t, _r, _p, name in drawn],
+        department_of={o.id: o.department_id for o in officers},
+        arguments={
+            "seed": draw_round.seed,
+            "needs": needs,
+            "officers": officers,
+            "experts": _experts() if expert_needs else [],
+            "on": visit_day,
+            "initial_load": load,
+            "department_names": dict(Department.objects.filter(pk__in=list(departments)).values_list("id", "name")),
+            "region_names": dict(Region.objects.values_list("id", "name")),
+        },
     )
+
+
+def _teams_store(*, inputs: _MatchInputs, result: matching.Result, user: User | None) -> None:
+    """Replace the round's teams with `result` and record its problems (inside the caller's transaction)."""
+    draw_round = inputs.draw_round
+    dept_of = inputs.department_of
     TeamMember.objects.filter(drawn__round=draw_round).delete()
-    dept_of = {o.id: o.department_id for o in officers}
     names = {}
     officer_rows: list[tuple[int, int, int, Any]] = []
     expert_rows: list[tuple[int, int, Any]] = []
     now = timezone.now()
-    for pk, key, _t, _r, _p, name in drawn:
+    for pk, key, name in inputs.drawn:
         names[key] = name
         team = result.teams.get(key)
         if team is None:
@@ -197,4 +242,3 @@ def match_round(*, draw_round: DrawRound, user: User | None) -> matching.Result:
         obj=draw_round,
         detail={"teams": len(result.teams), "unmatched": len({s.target for s in result.shortfalls})},
     )
-    return result

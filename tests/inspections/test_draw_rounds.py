@@ -110,6 +110,37 @@ def test_it_detects_a_changed_population_file(task: Task, alice: User) -> None:
     assert not verify_round(draw_round).ok
 
 
+def test_it_detects_a_drawn_row_whose_tier_differs_from_the_tiers_file(task: Task, alice: User) -> None:
+    from django.db import connection
+
+    draw_round = _drawn(task, alice)
+    drawn = DrawnTarget.objects.filter(round=draw_round, tier="A").first()
+    assert drawn is not None
+    if connection.vendor == "postgresql":
+        pytest.skip("the triggers refuse any change to a drawn row")
+    DrawnTarget.objects.filter(pk=drawn.pk).update(tier="B")
+
+    assert verify_round(draw_round).problems == ["a drawn row's tier differs from the tiers file"]
+
+
+def test_it_keeps_nothing_when_writing_the_files_fails(task: Task, alice: User, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import inspections.services.draws as draws
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(draws, "write_files", broken)
+    draw_round = draw_round_open(task=task, user=alice)
+    draw_round_start(draw_round=draw_round, user=alice)
+
+    with pytest.raises(OSError, match="disk full"):
+        draw_round_run(round_id=draw_round.pk)
+
+    draw_round.refresh_from_db()
+    assert draw_round.status == RoundStatus.FAILED and draw_round.seed == ""
+    assert not DrawnTarget.objects.filter(round=draw_round).exists()
+
+
 def test_it_draws_once_when_the_run_is_repeated(task: Task, alice: User) -> None:
     draw_round = _drawn(task, alice)
     first = sorted(DrawnTarget.objects.filter(round=draw_round).values_list("key", flat=True))
@@ -241,3 +272,33 @@ def test_it_refuses_to_alter_a_finished_draw_even_for_an_administrator(task: Tas
             cursor.execute(sql)
     # Matching data may still change: a rematch is not a redraw.
     assert DrawRound.objects.filter(pk=draw_round.pk).update(matching_problems=[]) == 1
+
+
+def test_it_requeues_a_round_stuck_in_the_queue_and_leaves_a_fresh_one(
+    task: Task,
+    alice: User,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from inspections.services.draws import draw_rounds_requeue_stuck
+    from inspections.tasks import DRAW_TIME_LIMIT, requeue_stuck_draws
+
+    stuck = draw_round_open(task=task, user=alice)
+    draw_round_start(draw_round=stuck, user=alice)  # its message is never delivered: not run here
+    fresh = draw_round_open(task=make_task(alice.department, number=2), user=alice)  # type: ignore[arg-type]
+    draw_round_start(draw_round=fresh, user=alice)
+    long_ago = timezone.now() - dt.timedelta(seconds=DRAW_TIME_LIMIT + 60)
+    DrawRound.objects.filter(pk=stuck.pk).update(queued_at=long_ago)
+
+    assert draw_rounds_requeue_stuck(now=long_ago + dt.timedelta(seconds=30)) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stuck_draws.delay().get() == 1
+
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.status == RoundStatus.DONE and verify_round(stuck).ok
+    assert fresh.status == RoundStatus.QUEUED
+    assert AuditEvent.objects.filter(action="inspections.draw_requeue", object_id=str(stuck.pk)).exists()

@@ -175,3 +175,54 @@ def test_it_runs_as_a_standalone_script_with_only_the_standard_library(tmp_path:
 def test_it_rejects_a_population_with_duplicate_keys() -> None:
     with pytest.raises(ValueError, match="unique"):
         drawing.population_text(["91140522MA0K000001", "91140522MA0K000001"])
+
+
+def _files_verdict(result: drawing.Draw, population: bytes, tiers: bytes, selected: list[str]) -> drawing.Verdict:
+    return drawing.verify_files(
+        task=result.task,
+        round_no=result.round_no,
+        population_file=population,
+        published_commitment=result.commitment,
+        secret=result.secret,
+        entropy=result.entropy,
+        tiers_digest=result.tiers_digest,
+        selected=selected,
+        tiers_file=tiers,
+        counts=result.counts,
+    )
+
+
+@given(populations())
+def test_it_verifies_the_published_files_as_they_are(case: tuple[dict[str, str], dict[str, int]]) -> None:
+    tiers, counts = case
+    result = _run(tiers, counts, entropy="见证人 42")
+
+    verdict = _files_verdict(result, result.population_file.encode(), result.tiers_file.encode(), _selected(result))
+
+    assert verdict.ok, verdict.problems
+    assert (verdict.population_digest, verdict.seed) == (result.population_digest, result.seed)
+    assert verdict.selection == result.selected
+
+
+def test_it_gives_the_same_verdict_as_verify_for_files_not_in_the_published_form() -> None:
+    tiers = {credit_code.make(f"9114052200000{i:04d}"): "ABCD"[i % 4] for i in range(80)}
+    result = _run(tiers, {"A": 3, "B": 3, "C": 5, "D": 10})
+    selected = _selected(result)
+    population, tiers_file = result.population_file.encode(), result.tiers_file.encode()
+    reversed_population = "".join(f"{k}\n" for k in sorted(tiers, reverse=True)).encode()
+    crlf = population.replace(b"\n", b"\r\n")
+    damaged_tiers = tiers_file.replace(b"\tA\n", b"\tD\n", 1)
+
+    assert _files_verdict(result, reversed_population, tiers_file, selected).ok  # sorted again, as verify does
+    with pytest.raises(ValueError, match="invalid key"):  # as verify refuses it
+        _files_verdict(result, crlf, tiers_file, selected)
+    assert _files_verdict(result, population, damaged_tiers, selected).problems == [
+        "the tiers file does not match its committed digest"
+    ]
+    assert _files_verdict(result, population, tiers_file, [*selected[:-1], "91140522MA0K999999"]).problems == [
+        "drawn keys not in the population: 91140522MA0K999999"
+    ]
+    missing_line = population.split(b"\n", 1)[1]
+    assert "the tiers file does not list the same keys as the population file" in (
+        _files_verdict(result, missing_line, tiers_file, selected).problems
+    )
