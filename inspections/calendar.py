@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -131,7 +133,58 @@ def calendar_year_enter(
     rows = [CalendarDay(date=d, is_workday=False, name=n) for d, n in holidays.items() if d.weekday() < 5]
     rows += [CalendarDay(date=d, is_workday=True, name=n) for d, n in makeup_workdays.items() if d.weekday() >= 5]
     CalendarDay.objects.bulk_create(rows)
+    # Deadlines that were provisional for want of this year are now computed for real.
+    from inspections.services.results import visits_recompute_provisional
+
+    visits_recompute_provisional(years=[year])
     return entry
+
+
+_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _day(text: str, line_no: int) -> dt.date:
+    match = _DAY.match(text)
+    if not match:
+        raise ValueError(f"第 {line_no} 行：“{text}”不是日期（应为 年-月-日，如 2027-01-01）")
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise ValueError(f"第 {line_no} 行：{text} 不是有效日期") from None
+
+
+def parse_day_lines(text: str, year: int) -> dict[dt.date, str]:
+    """Lines as the State Council notice reads: `2027-02-10..2027-02-17 春节` or `2027-02-07 春节调休上班`.
+
+    A range includes both ends; the name is optional. Every problem is reported with its line.
+    """
+    days: dict[dt.date, str] = {}
+    errors: list[str] = []
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        line = unicodedata.normalize("NFKC", raw).strip()
+        if not line:
+            continue
+        spec, _, name = line.partition(" ")
+        first_text, sep, last_text = spec.replace("至", "..").replace("~", "..").partition("..")
+        try:
+            first = _day(first_text, line_no)
+            last = _day(last_text, line_no) if sep else first
+            if last < first:
+                raise ValueError(f"第 {line_no} 行：结束日期早于开始日期")
+            if first.year != year or last.year != year:
+                raise ValueError(f"第 {line_no} 行：日期不属于 {year} 年")
+            if (last - first).days > 31:
+                raise ValueError(f"第 {line_no} 行：一段假期不超过一个月")
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        day = first
+        while day <= last:
+            days[day] = name.strip()[:50]
+            day += dt.timedelta(days=1)
+    if errors:
+        raise ValueError("；".join(errors))
+    return days
 
 
 def next_year_missing(today: dt.date) -> int | None:
@@ -139,3 +192,29 @@ def next_year_missing(today: dt.date) -> int | None:
     if today.month == 12 and not CalendarYear.objects.filter(year=today.year + 1).exists():
         return today.year + 1
     return None
+
+
+def calendar_missing_check(*, today: dt.date) -> int | None:
+    """Daily (beat): in December, while next year is missing, alarm the system administrators.
+
+    Once per year and person (the key is the year's): the page itself keeps the warning in red
+    until the year is entered. Returns the missing year, if any.
+    """
+    from registries.models import NotificationLevel, Role
+    from registries.services.notifications import notify
+
+    year = next_year_missing(today)
+    if year is not None:
+        notify(
+            users=User.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True),
+            key=f"calendar-missing:{year}",
+            kind="calendar_missing",
+            level=NotificationLevel.ALARM,
+            title=f"{year}年节假日安排尚未录入，结果录入期限将为暂定",
+            body=(
+                f"{year}年的节假日和调休安排尚未录入。落在{year}年的结果录入期限只能按周一至周五暂定。"
+                "国务院办公厅公布后，请在“节假日安排”页面录入。"
+            ),
+            url="/inspections/calendar/",
+        )
+    return year

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass
 
-from inspections.models import DrawnTarget, DrawRound, RoundStatus, TeamMember, Visit, VisitCoverage, VisitStatus
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from inspections.calendar import WorkingDays
+from inspections.models import (
+    Correction,
+    DrawnTarget,
+    DrawRound,
+    FollowUp,
+    ItemResult,
+    Result,
+    RoundStatus,
+    TeamMember,
+    Visit,
+    VisitCoverage,
+    VisitStatus,
+)
 from plans.models import Plan, Task
 from registries.access import scoped
 from registries.models import Role, User
+
+VISITED = (VisitStatus.DONE, VisitStatus.ENTERED)
 
 
 def visible_rounds(user: User) -> QuerySet[DrawRound]:
@@ -39,7 +57,7 @@ def round_visits_done(draw_round: DrawRound) -> bool:
     if draw_round.status != RoundStatus.DONE:
         return False
     pending = DrawnTarget.objects.filter(round=draw_round).filter(
-        Q(coverage__isnull=True) | ~Q(coverage__visit__status=VisitStatus.DONE)
+        Q(coverage__isnull=True) | ~Q(coverage__visit__status__in=VISITED)
     )
     return not pending.exists()
 
@@ -47,7 +65,7 @@ def round_visits_done(draw_round: DrawRound) -> bool:
 def public_rounds() -> QuerySet[DrawRound]:
     """Finished rounds whose visits are all done: the drawn list and the secret become public."""
     pending = DrawnTarget.objects.filter(round=OuterRef("pk")).filter(
-        Q(coverage__isnull=True) | ~Q(coverage__visit__status=VisitStatus.DONE)
+        Q(coverage__isnull=True) | ~Q(coverage__visit__status__in=VISITED)
     )
     return (
         DrawRound.objects.filter(status=RoundStatus.DONE)
@@ -84,3 +102,136 @@ def visits_saved(plan: Plan) -> int:
 
 def task_rounds(task: Task) -> QuerySet[DrawRound]:
     return DrawRound.objects.filter(task=task).select_related("started_by", "redraw_of").order_by("round_no")
+
+
+# --- results, corrections, follow-ups -----------------------------------------------------------
+
+
+def visible_visits(user: User) -> QuerySet[Visit]:
+    """Visits a user may read: an inspector their team's; staff and leaders those of tasks their
+    department initiates or cooperates in; the office all."""
+    if user.role == Role.INSPECTOR:
+        return inspector_visits(user)
+    qs = Visit.objects.all()
+    mine = scoped(user, qs, "coverage__drawn__round__task__initiator") | scoped(
+        user, qs, "coverage__drawn__round__task__cooperating"
+    )
+    return Visit.objects.filter(pk__in=mine.values("pk")).select_related("target")
+
+
+def visit_results(visit: Visit) -> QuerySet[Result]:
+    """Every version of the visit's result, newest first, with its items and categories."""
+    return (
+        Result.objects.filter(visit=visit)
+        .select_related("entered_by", "approved_by")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=ItemResult.objects.select_related("task", "item", "item_version").prefetch_related(
+                    "categories__parent"
+                ),
+            ),
+            "evidence",
+        )
+        .order_by("-version")
+    )
+
+
+def visible_corrections(user: User) -> QuerySet[Correction]:
+    """A leader: their unit's requests; an inspector: their own; staff and office: those of visits they see."""
+    qs = Correction.objects.select_related("result__visit__target", "requested_by", "decided_by", "department")
+    if user.role == Role.LEADER and user.department_id is not None:
+        return qs.filter(department_id=user.department_id)
+    if user.role == Role.INSPECTOR:
+        return qs.filter(requested_by=user)
+    return qs.filter(result__visit__in=visible_visits(user))
+
+
+def visible_follow_ups(user: User) -> QuerySet[FollowUp]:
+    """Ledger entries of the user's department (the office: all)."""
+    qs = FollowUp.objects.select_related("target", "task__plan", "department", "visit", "item_result__item")
+    return scoped(user, qs, "department")
+
+
+def task_visits(task: Task) -> QuerySet[Visit]:
+    """The visits serving a task's current (not superseded) rounds."""
+    return (
+        Visit.objects.filter(coverage__drawn__round__task=task, coverage__drawn__round__redrawn_by__isnull=True)
+        .distinct()
+        .select_related("target")
+        .order_by("period_end", "target__name", "pk")
+    )
+
+
+@dataclass
+class VisitCard:
+    """What an inspector's list shows of one visit (no tier, ever)."""
+
+    visit: Visit
+    tasks: list[Task]
+    team: list[TeamMember]
+    items: list[str]
+    methods: list[str]
+    days_left: int | None
+
+
+SECTION_TITLES = {
+    "overdue": "已逾期",
+    "to_enter": "待录入结果",
+    "today": "今日可检查",
+    "upcoming": "即将开始",
+    "entered": "近期已录入",
+}
+
+
+def inspector_visit_sections(user: User, today: dt.date, entered_limit: int = 20) -> dict[str, list[VisitCard]]:
+    """The inspector's visits by what needs doing: overdue (window or entry deadline passed),
+    results to enter, visits whose window is open today, upcoming ones, and the latest entered."""
+    visits = inspector_visits(user).prefetch_related(
+        "coverage__drawn__round__task__items__versions",
+        "coverage__drawn__team__expert",
+        "coverage__drawn__team__inspector__department",
+    )
+    open_visits = list(visits.exclude(status=VisitStatus.ENTERED).order_by("period_end", "pk"))
+    entered = list(visits.filter(status=VisitStatus.ENTERED).order_by("-visited_on", "-pk")[:entered_limit])
+    first = min([today, *(v.visited_on for v in open_visits if v.visited_on)])
+    last = max([today, *(v.entry_deadline for v in open_visits if v.entry_deadline)])
+    calendar = WorkingDays.load(first.year, last.year)
+    sections: dict[str, list[VisitCard]] = {key: [] for key in SECTION_TITLES}
+    for visit in [*open_visits, *entered]:
+        card = _card(visit, calendar, today)
+        if visit.status == VisitStatus.ENTERED:
+            key = "entered"
+        elif visit.status == VisitStatus.DONE:
+            key = "overdue" if visit.is_entry_overdue(today) else "to_enter"
+        elif visit.period_end < today:
+            key = "overdue"
+        elif visit.period_start <= today:
+            key = "today"
+        else:
+            key = "upcoming"
+        sections[key].append(card)
+    return sections
+
+
+def _card(visit: Visit, calendar: WorkingDays, today: dt.date) -> VisitCard:
+    tasks: dict[int, Task] = {}
+    team: dict[tuple[str, int], TeamMember] = {}
+    methods: dict[str, None] = {}
+    items: dict[str, None] = {}
+    for coverage in visit.coverage.all():
+        task = coverage.drawn.round.task
+        tasks[task.pk] = task
+        if not task.items.all() and task.items_text:
+            items[task.items_text] = None
+        for item in task.items.all():
+            for version in item.versions.all():
+                if version.superseded_at is None:
+                    items[version.name] = None
+                    methods.update(dict.fromkeys(version.method_labels()))
+        for member in coverage.drawn.team.all():
+            team[("i", member.inspector_id) if member.inspector_id else ("e", member.expert_id or 0)] = member
+    days_left = None
+    if visit.entry_deadline and visit.status == VisitStatus.DONE:
+        days_left = calendar.between(today, visit.entry_deadline)
+    return VisitCard(visit, list(tasks.values()), list(team.values()), list(items), list(methods), days_left)

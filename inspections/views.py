@@ -7,7 +7,6 @@ department change anything; tiers are shown to the initiating department and the
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import cast
 
 from django.contrib import messages
@@ -19,11 +18,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from inspections import selectors
-from inspections.models import DrawRound, RoundStatus, Visit
+from inspections.models import DrawRound, RoundStatus
 from inspections.population import EXCLUSION_LABELS, media_path
 from inspections.services import draws as draw_services
 from inspections.services.matching import match_round
-from inspections.services.visits import visit_complete
 from plans.models import Task
 from registries.access import registry_view, role_required, scoped
 from registries.models import Role, User
@@ -202,25 +200,7 @@ def round_tiers_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.INSPECTOR)
 def my_visits(request: HttpRequest) -> HttpResponse:
-    """An inspector's own visits: targets, windows, items, team. Never a tier."""
-    visits = selectors.inspector_visits(_user(request)).order_by("status", "period_end")
-    rows = [(v, selectors.visit_teams(v), _visit_tasks(v)) for v in visits]
-    return render(request, "inspections/my_visits.html", {"rows": rows, "today": timezone.localdate()})
-
-
-def _visit_tasks(visit: Visit) -> list[Task]:
-    return [c.drawn.round.task for c in visit.coverage.all()]
-
-
-@require_POST
-@role_required(Role.INSPECTOR)
-def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = get_object_or_404(selectors.inspector_visits(_user(request)), pk=pk)
-    try:
-        day = dt.date.fromisoformat(request.POST.get("visited_on", ""))
-        visit_complete(visit=visit, user=_user(request), visited_on=day)
-    except ValueError:
-        messages.error(request, "请填写检查日期（年-月-日）")
-    except ValidationError as exc:
-        _error(request, exc)
-    return redirect("inspections:my_visits")
+    """An inspector's own visits, for the phone: overdue, to enter, today, upcoming, recently entered."""
+    today = timezone.localdate()
+    sections = selectors.inspector_visit_sections(_user(request), today)
+    return render(request, "inspections/my_visits.html", {"sections": sections, "today": today})

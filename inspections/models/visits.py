@@ -20,7 +20,8 @@ from registries.models import Target
 
 class VisitStatus(models.TextChoices):
     PLANNED = "planned", _("待检查")
-    DONE = "done", _("已检查")
+    DONE = "done", _("已检查，待录入")
+    ENTERED = "entered", _("已录入")
 
 
 class Visit(models.Model):
@@ -34,6 +35,10 @@ class Visit(models.Model):
     period_end = models.DateField(_("最晚检查日期"))
     status = models.CharField(_("状态"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.PLANNED)
     visited_on = models.DateField(_("检查日期"), null=True, blank=True)
+    # 20 working days after `visited_on` (that day not counted). Provisional while the count
+    # runs through a year whose holiday schedule nobody has entered; recomputed when it is.
+    entry_deadline = models.DateField(_("结果录入期限"), null=True, blank=True)
+    deadline_provisional = models.BooleanField(_("期限为暂定"), default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -52,7 +57,24 @@ class Visit(models.Model):
 
     @property
     def is_done(self) -> bool:
-        return self.status == VisitStatus.DONE
+        """The visit took place (its result may still be awaited)."""
+        return self.status in (VisitStatus.DONE, VisitStatus.ENTERED)
+
+    @property
+    def is_entered(self) -> bool:
+        return self.status == VisitStatus.ENTERED
+
+    def working_days_left(self, today: dt.date | None = None) -> int | None:
+        """Working days until the entry deadline (negative: late), None before the visit or once entered."""
+        from inspections.calendar import working_days_between
+
+        if self.entry_deadline is None or self.is_entered:
+            return None
+        return working_days_between(today or timezone.localdate(), self.entry_deadline)
+
+    def is_entry_overdue(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.status == VisitStatus.DONE and self.entry_deadline and today > self.entry_deadline)
 
     def overlaps(self, start: dt.date, end: dt.date) -> bool:
         return self.period_start <= end and start <= self.period_end

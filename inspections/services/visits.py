@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import DateField, Subquery, Value
 from django.db.models.functions import Greatest, Least
@@ -13,8 +10,6 @@ from django.utils import timezone
 from inspections.bulk import insert_rows
 from inspections.models import DrawnTarget, DrawRound, Visit, VisitCoverage, VisitStatus
 from inspections.population import task_period
-from registries.audit import audit_record
-from registries.models import Role, User
 
 
 @transaction.atomic
@@ -76,27 +71,3 @@ def visits_sync_round(*, draw_round: DrawRound) -> int:
         visit_of = {v.target_id: v.pk for v in created}
     insert_rows(VisitCoverage, ["visit", "drawn"], [(visit_of[target_id], drawn_id) for drawn_id, target_id in rest])
     return len(visit_of)
-
-
-def _on_team(user: User, visit: Visit) -> bool:
-    return bool(
-        user.role == Role.INSPECTOR
-        and hasattr(user, "inspector")
-        and visit.coverage.filter(drawn__team__inspector=user.inspector).exists()
-    )
-
-
-@transaction.atomic
-def visit_complete(*, visit: Visit, user: User, visited_on: dt.date) -> Visit:
-    """An inspector of the visit's team records that the visit took place (results: helper H)."""
-    if not _on_team(user, visit):
-        raise PermissionDenied
-    if not (visit.period_start <= visited_on):
-        raise ValidationError(f"检查日期不能早于 {visit.period_start:%Y-%m-%d}")
-    moved = Visit.objects.filter(pk=visit.pk, status=VisitStatus.PLANNED).update(
-        status=VisitStatus.DONE, visited_on=visited_on
-    )
-    visit.refresh_from_db()
-    if moved:
-        audit_record(actor=user, action="inspections.visit_complete", obj=visit, detail={"visited_on": visited_on})
-    return visit

@@ -22,6 +22,7 @@ from registries.models.inspectors import (
     Inspector,
     InspectorStatus,
 )
+from registries.models.notifications import Notification, NotificationLevel
 from registries.models.org import (
     ADMIN_ROLES,
     DEPARTMENT_ROLES,
@@ -75,6 +76,8 @@ __all__ = [
     "ItemClaim",
     "LegalBasis",
     "Level",
+    "Notification",
+    "NotificationLevel",
     "PasswordHistory",
     "Region",
     "Role",

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from inspections.models import DrawnTarget, DrawRound, Visit, VisitStatus
 from inspections.selectors import inspector_visits, round_visits_done, visit_teams, visits_saved
 from inspections.services.draws import draw_round_open, draw_round_run, draw_round_start
-from inspections.services.visits import visit_complete
+from inspections.services.results import visit_complete
 from plans.models import Task
 from registries.models import User
 from tests.inspections.draw_fixtures import YEAR, make_officers, make_targets, make_task

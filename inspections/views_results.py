@@ -1,0 +1,485 @@
+"""Pages of results: a visit's entry form (for the phone), evidence, corrections, follow-ups, summaries.
+
+Access: `selectors.visible_visits` decides which visits a user sees (an inspector: their
+team's; staff and leaders: their departments' tasks; the office: all); the services decide
+who may change what (谁检查、谁录入; the unit's principal leader decides corrections; the
+responsible department's staff record follow-up steps).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from inspections import selectors
+from inspections.calendar import WorkingDays, calendar_year_enter, next_year_missing, parse_day_lines
+from inspections.models import (
+    CalendarYear,
+    Correction,
+    Evidence,
+    FollowUpStatus,
+    StepKind,
+    Visit,
+    VisitStatus,
+)
+from inspections.services import followups as follow_up_services
+from inspections.services import results as result_services
+from inspections.summary import summary_workbook, task_departments, task_summary
+from plans.models import Task
+from registries.access import registry_view, role_required, scoped
+from registries.models import Department, Role, User
+
+VISIT_ROLES = (Role.INSPECTOR, Role.STAFF, Role.LEADER, Role.OFFICE)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _visit_for(request: HttpRequest, pk: int) -> Visit:
+    """A visit the user may see. An inspector who is not on its team gets 403 (谁检查、谁录入:
+    the visit is someone else's to enter); anyone else who may not see it gets 404."""
+    user = _user(request)
+    visit = selectors.visible_visits(user).filter(pk=pk).first()
+    if visit is not None:
+        return visit
+    if user.role == Role.INSPECTOR and Visit.objects.filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+def _error(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _slot_rows(visit: Visit, data: dict[str, object]) -> list[tuple[result_services.Slot, set[int], bool]]:
+    """Per slot: the slot, the chosen category ids, and whether one of them is beyond "未发现问题"."""
+    chosen = data.get("items") or {}
+    assert isinstance(chosen, dict)
+    first, _others = result_services.category_groups()
+    first_ids = {c.pk for c in first}
+    rows = []
+    for slot in result_services.visit_slots(visit):
+        ids = {int(c) for c in chosen.get(slot.key, [])}
+        rows.append((slot, ids, bool(ids - first_ids)))
+    return rows
+
+
+def _category_context() -> dict[str, object]:
+    first, others = result_services.category_groups()
+    return {"first_categories": first, "other_categories": others}
+
+
+@role_required(*VISIT_ROLES)
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visit: for a team member before submission the entry form, otherwise the result and its history."""
+    user = _user(request)
+    visit = _visit_for(request, pk)
+    on_team = result_services.is_on_team(user, visit)
+    results = list(selectors.visit_results(visit))
+    context: dict[str, object] = {
+        "visit": visit,
+        "on_team": on_team,
+        "results": results,
+        "current": results[0] if results else None,
+        "team": selectors.visit_teams(visit),
+        "tasks": result_services.visit_slots(visit),
+        "evidence": visit.evidence.all(),
+        "corrections": visit_corrections(visit),
+        "today": timezone.localdate(),
+        "days_left": visit.working_days_left(),
+    }
+    if on_team and not visit.is_entered:
+        draft = getattr(visit, "draft", None)
+        data = draft.data if draft else {}
+        if not data.get("completed_on"):
+            data = {**data, "completed_on": (visit.visited_on or timezone.localdate()).isoformat()}
+        context.update(
+            {
+                "draft": draft,
+                "data": data,
+                "slot_rows": _slot_rows(visit, data),
+                **_category_context(),
+                "max_mb": _max_mb(),
+            }
+        )
+    return render(request, "inspections/visit_detail.html", context)
+
+
+def visit_corrections(visit: Visit) -> list[Correction]:
+    return list(
+        Correction.objects.filter(result__visit=visit)
+        .select_related("requested_by", "decided_by", "result")
+        .order_by("-requested_at")
+    )
+
+
+def _max_mb() -> int:
+    from django.conf import settings
+
+    return int(settings.EVIDENCE_MAX_BYTES) // (1024 * 1024)
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def visit_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Autosave (htmx): the form posts itself on every change; answers with the saved time."""
+    visit = _visit_for(request, pk)
+    try:
+        draft = result_services.result_draft_save(
+            visit=visit, user=_user(request), data=result_services.entry_from_post(request.POST).as_json()
+        )
+    except ValidationError as exc:
+        return render(request, "inspections/_draft_status.html", {"error": " ".join(exc.messages)}, status=409)
+    if not request.headers.get("HX-Request"):
+        messages.success(request, "草稿已保存")
+        return redirect("inspections:visit_detail", pk=pk)
+    return render(request, "inspections/_draft_status.html", {"draft": draft})
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def visit_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    user = _user(request)
+    entry = result_services.entry_from_post(request.POST)
+    try:
+        result = result_services.result_submit(visit=visit, user=user, data=entry.as_json())
+    except ValidationError as exc:
+        # Keep what was typed: the draft holds it for the next attempt.
+        if not visit.is_entered:
+            result_services.result_draft_save(visit=visit, user=user, data=entry.as_json())
+        _error(request, exc)
+        return redirect("inspections:visit_detail", pk=pk)
+    late = "（已超过录入期限）" if result.entered_late else ""
+    messages.success(request, f"检查结果已提交并锁定{late}，将依法向社会公示")
+    return redirect("inspections:visit_detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    try:
+        day = dt.date.fromisoformat(request.POST.get("visited_on", ""))
+        result_services.visit_complete(visit=visit, user=_user(request), visited_on=day)
+    except ValueError:
+        messages.error(request, "请填写检查日期（年-月-日）")
+    except ValidationError as exc:
+        _error(request, exc)
+    if request.POST.get("next") == "detail":
+        return redirect("inspections:visit_detail", pk=pk)
+    return redirect("inspections:my_visits")
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    files = request.FILES.getlist("files")
+    if not files:
+        messages.error(request, "请选择要上传的照片或文书")
+    for upload in files:
+        try:
+            result_services.evidence_add(visit=visit, user=_user(request), upload=upload)
+        except ValidationError as exc:
+            messages.error(request, f"{upload.name}：{'；'.join(exc.messages)}")
+        else:
+            messages.success(request, f"已上传 {upload.name}")
+    return redirect("inspections:visit_detail", pk=pk)
+
+
+def _evidence_for(request: HttpRequest, pk: int) -> Evidence:
+    evidence = get_object_or_404(Evidence.objects.select_related("visit"), pk=pk)
+    # Visible when its visit is: otherwise 404, the file's existence is not confirmed.
+    if not selectors.visible_visits(_user(request)).filter(pk=evidence.visit_id).exists():
+        raise Http404
+    return evidence
+
+
+@role_required(*VISIT_ROLES)
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_for(request, pk)
+    path = result_services.evidence_path(evidence)
+    if not path.is_file():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type=evidence.content_type)
+    response["Content-Disposition"] = f"inline; filename=evidence-{evidence.pk}.{path.suffix.lstrip('.')}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return cast(HttpResponse, response)
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_for(request, pk)
+    try:
+        result_services.evidence_remove(evidence=evidence, user=_user(request))
+    except ValidationError as exc:
+        _error(request, exc)
+    return redirect("inspections:visit_detail", pk=evidence.visit_id)
+
+
+@role_required(Role.INSPECTOR)
+def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team member asks to correct the submitted result; the form starts from the current version."""
+    visit = _visit_for(request, pk)
+    user = _user(request)
+    if not result_services.is_on_team(user, visit):
+        raise PermissionDenied
+    current = result_services.current_result(visit)
+    if current is None:
+        raise Http404
+    if request.method == "POST":
+        entry = result_services.entry_from_post(request.POST)
+        try:
+            correction = result_services.correction_request(
+                result=current, user=user, reason=request.POST.get("reason", ""), proposed=entry.as_json()
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+            data = entry.as_json()
+        else:
+            messages.success(request, "更正申请已提交，待单位主要负责人审批")
+            return redirect("inspections:correction_detail", pk=correction.pk)
+    else:
+        data = _result_data(current)
+    return render(
+        request,
+        "inspections/correction_form.html",
+        {
+            "visit": visit,
+            "current": current,
+            "data": data,
+            "reason": request.POST.get("reason", ""),
+            "slot_rows": _slot_rows(visit, data),
+            **_category_context(),
+        },
+    )
+
+
+def _result_data(result: object) -> dict[str, object]:
+    from inspections.models import Result
+
+    assert isinstance(result, Result)
+    items: dict[str, list[int]] = {}
+    for item_result in result.items.prefetch_related("categories"):
+        key = f"{item_result.task_id}-{item_result.item_id or 0}"
+        items[key] = [c.pk for c in item_result.categories.all()]
+    return {"completed_on": result.completed_on.isoformat(), "findings": result.findings, "items": items}
+
+
+@role_required(*VISIT_ROLES)
+def correction_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    corrections = selectors.visible_corrections(user)
+    status = request.GET.get("status", "pending" if user.role == Role.LEADER else "")
+    if status:
+        corrections = corrections.filter(status=status)
+    page = Paginator(corrections.order_by("-requested_at"), 30).get_page(request.GET.get("page"))
+    return render(request, "inspections/correction_list.html", {"page": page, "status": status})
+
+
+@role_required(*VISIT_ROLES)
+def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    correction = get_object_or_404(selectors.visible_corrections(user), pk=pk)
+    can_decide = result_services.can_decide(user, correction) and correction.is_pending
+    if request.method == "POST":
+        if not result_services.can_decide(user, correction):
+            raise PermissionDenied
+        try:
+            result_services.correction_decide(
+                correction=correction,
+                user=user,
+                approve=request.POST.get("decision") == "approve",
+                note=request.POST.get("note", ""),
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, "已审批")
+        return redirect("inspections:correction_detail", pk=pk)
+    visit = correction.result.visit
+    proposed = correction.proposed
+    categories = {c.pk: c for c in result_services.categories_in_force()}
+    proposed_rows = [
+        (slot, [categories[c] for c in proposed.get("items", {}).get(slot.key, []) if c in categories])
+        for slot in result_services.visit_slots(visit)
+    ]
+    return render(
+        request,
+        "inspections/correction_detail.html",
+        {
+            "correction": correction,
+            "visit": visit,
+            "original": next(r for r in selectors.visit_results(visit) if r.pk == correction.result_id),
+            "proposed_rows": proposed_rows,
+            "proposed": proposed,
+            "can_decide": can_decide,
+        },
+    )
+
+
+@registry_view
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    entries = selectors.visible_follow_ups(user)
+    status = request.GET.get("status", "open")
+    if status in FollowUpStatus.values:
+        entries = entries.filter(status=status)
+    today = timezone.localdate()
+    if request.GET.get("overdue"):
+        entries = entries.filter(status=FollowUpStatus.OPEN, due_on__lt=today)
+    query = request.GET.get("q", "").strip()
+    if query:
+        entries = entries.filter(target__name__icontains=query) | entries.filter(target__credit_code=query.upper())
+    page = Paginator(entries.order_by("status", "due_on", "pk"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "inspections/follow_up_list.html",
+        {"page": page, "status": status, "overdue": bool(request.GET.get("overdue")), "q": query, "today": today},
+    )
+
+
+@registry_view
+def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    follow_up = get_object_or_404(selectors.visible_follow_ups(user), pk=pk)
+    can_change = follow_up_services.can_follow_up(user, follow_up)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        try:
+            done_on = dt.date.fromisoformat(request.POST.get("done_on", ""))
+            raw_due = request.POST.get("due_on", "")
+            to_department = request.POST.get("to_department", "")
+            follow_up_services.follow_up_step_add(
+                follow_up=follow_up,
+                user=user,
+                kind=request.POST.get("kind", ""),
+                done_on=done_on,
+                due_on=dt.date.fromisoformat(raw_due) if raw_due else None,
+                to_department=Department.objects.filter(pk=to_department).first() if to_department.isdigit() else None,
+                to_body=request.POST.get("to_body", ""),
+                note=request.POST.get("note", ""),
+            )
+        except ValueError:
+            messages.error(request, "日期格式应为 年-月-日")
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, "已登记")
+        return redirect("inspections:follow_up_detail", pk=pk)
+    return render(
+        request,
+        "inspections/follow_up_detail.html",
+        {
+            "entry": follow_up,
+            "steps": follow_up.steps.select_related("recorded_by", "to_department"),
+            "can_change": can_change and follow_up.is_open,
+            "kinds": [(k, str(label)) for k, label in StepKind.choices],
+            "departments": Department.objects.exclude(pk=follow_up.department_id).order_by("name"),
+            "today": timezone.localdate(),
+            "overdue": follow_up.is_overdue(),
+        },
+    )
+
+
+def _task_for(request: HttpRequest, task_id: int) -> Task:
+    user = _user(request)
+    qs = Task.objects.select_related("plan__owner", "initiator")
+    visible = scoped(user, qs, "initiator") | scoped(user, qs, "cooperating")
+    return get_object_or_404(visible.distinct(), pk=task_id)
+
+
+@registry_view
+def task_results(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Staff: every visit of a task with its deadline, days left, lateness and result."""
+    task = _task_for(request, task_id)
+    visits = selectors.task_visits(task).prefetch_related("results")
+    show = request.GET.get("show", "")
+    today = timezone.localdate()
+    if show == "overdue":
+        visits = visits.filter(status=VisitStatus.DONE, entry_deadline__lt=today)
+    elif show == "pending":
+        visits = visits.filter(status=VisitStatus.DONE)
+    elif show == "late":
+        visits = visits.filter(results__version=1, results__entered_late=True)
+    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    deadlines = [v.entry_deadline for v in page if v.entry_deadline]
+    calendar = WorkingDays.load(min([today, *deadlines]).year, max([today, *deadlines]).year)
+    rows = [
+        (
+            visit,
+            next(iter(visit.results.all()), None),
+            calendar.between(today, visit.entry_deadline)
+            if visit.entry_deadline and visit.status == VisitStatus.DONE
+            else None,
+        )
+        for visit in page
+    ]
+    return render(
+        request,
+        "inspections/task_results.html",
+        {"task": task, "page": page, "rows": rows, "show": show, "today": today, "departments": task_departments(task)},
+    )
+
+
+@registry_view
+def task_summary_export(request: HttpRequest, task_id: int, department_id: int) -> HttpResponse:
+    task = _task_for(request, task_id)
+    department = next((d for d in task_departments(task) if d.pk == department_id), None)
+    if department is None:
+        raise Http404
+    content = summary_workbook(task_summary(task, department))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="summary-task{task.pk}-dept{department.pk}.xlsx"'
+    return response
+
+
+@role_required(Role.SYSTEM_ADMIN)
+def calendar_years(request: HttpRequest) -> HttpResponse:
+    """The system administrator enters a year's holidays and make-up working days once published."""
+    today = timezone.localdate()
+    form = {"year": str(today.year + 1), "holidays": "", "makeup": "", "note": ""}
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "") for k in form}
+        try:
+            year = int(form["year"])
+            if not 2000 <= year <= today.year + 2:
+                raise ValueError(f"年份应在 2000 至 {today.year + 2} 之间")
+            holidays = parse_day_lines(form["holidays"], year)
+            makeup = parse_day_lines(form["makeup"], year)
+            if not holidays:
+                raise ValueError("请填写放假日期")
+            if not form["note"].strip():
+                raise ValueError("请填写依据（通知文号或标题）")
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            calendar_year_enter(
+                year=year, holidays=holidays, makeup_workdays=makeup, note=form["note"].strip(), user=_user(request)
+            )
+            messages.success(request, f"已录入 {year} 年节假日安排，相关录入期限已重新计算")
+            return redirect("inspections:calendar_years")
+    years = CalendarYear.objects.select_related("entered_by").order_by("-year")[:10]
+    return render(
+        request,
+        "inspections/calendar_years.html",
+        {
+            "years": years,
+            "missing": next_year_missing(today),
+            "provisional": Visit.objects.filter(deadline_provisional=True, status=VisitStatus.DONE).count(),
+            "form": form,
+        },
+    )

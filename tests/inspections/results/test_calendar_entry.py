@@ -1,0 +1,54 @@
+"""The administrator's entry of a year's holidays: the parser, checked on generated input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inspections.calendar import parse_day_lines
+
+D = dt.date
+NAMES = st.sampled_from(["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节", ""])
+
+
+def test_it_reads_ranges_and_single_days_as_the_notice_lists_them() -> None:
+    days = parse_day_lines("2027-02-06..2027-02-08 春节\n\n２０２７－１０－０１至2027-10-02 国庆节\n2027-5-1", 2027)
+
+    assert days == {
+        D(2027, 2, 6): "春节",
+        D(2027, 2, 7): "春节",
+        D(2027, 2, 8): "春节",
+        D(2027, 10, 1): "国庆节",
+        D(2027, 10, 2): "国庆节",
+        D(2027, 5, 1): "",
+    }
+
+
+def test_it_names_every_bad_line() -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_day_lines("2027-02-30 春节\n2026-12-31 元旦\n明天\n2027-03-05..2027-03-01", 2027)
+    message = str(caught.value)
+    for expected in ("第 1 行", "第 2 行：日期不属于 2027 年", "第 3 行", "第 4 行：结束日期早于开始日期"):
+        assert expected in message
+
+
+@given(
+    st.lists(
+        st.tuples(st.dates(min_value=D(2027, 1, 1), max_value=D(2027, 12, 1)), st.integers(0, 9), NAMES),
+        max_size=8,
+    )
+)
+def test_it_yields_exactly_the_days_of_the_ranges_it_was_given(ranges: list[tuple[dt.date, int, str]]) -> None:
+    lines, expected = [], {}
+    for first, length, name in ranges:
+        last = min(first + dt.timedelta(days=length), D(2027, 12, 31))
+        lines.append(f"{first:%Y-%m-%d}..{last:%Y-%m-%d} {name}".rstrip())
+        day = first
+        while day <= last:
+            expected[day] = name
+            day += dt.timedelta(days=1)
+
+    assert parse_day_lines("\n".join(lines), 2027) == expected
