@@ -4,20 +4,27 @@ Layout (import and export use the same): a title row, then the header
 统一社会信用代码 | 对象名称 | 对象类型 | 所属区域 | 住所（经营场所） | 行业 | 分类标签 | 登记状态 |
 成立日期 | 原注册号 | 对象编号.
 
-On PostgreSQL the valid rows are COPYed into a temporary staging table and upserted with one
-INSERT ... ON CONFLICT per natural key; elsewhere the ORM's bulk operations do the same.
+On PostgreSQL the import streams: a thread parses and validates the workbook in chunks while
+the caller's thread COPYs each chunk into a temporary staging table and upserts it with one
+INSERT ... ON CONFLICT per natural key (`import_targets_streaming`). Elsewhere the rows are
+parsed first and the ORM's bulk operations do the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import queue
+import threading
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import IntegrityError, connection, connections
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from registries import credit_code
@@ -216,8 +223,14 @@ class RowParser:
             limited(_clean(industry), 100, "行业"),
             status,
             parse_date(raw_date, "成立日期"),
-            tuple(limited(t, 100, "分类标签") for t in split_tags(raw_tags)) if raw_tags else (),
+            _tags(raw_tags) if raw_tags else (),
         )
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 1 and True are equal keys but different cells
+def _tags(raw: object) -> tuple[str, ...]:
+    """A tag cell as names; cached, since a registry repeats a few combinations of tags."""
+    return tuple(limited(t, 100, "分类标签") for t in split_tags(raw))
 
 
 def parse_row(values: list[object], cols: dict[str, int], number: int, regions: RegionLookup) -> TargetRow:
@@ -234,7 +247,26 @@ def parse_targets(
 ) -> ParsedTargets:
     """Read and validate every row; duplicates within the file are rejected after their first row."""
     parsed = ParsedTargets()
-    regions = RegionLookup(department.region)
+    for chunk in iter_targets(
+        path, regions=RegionLookup(department.region), parsed=parsed, progress=progress, every=every
+    ):
+        parsed.rows += chunk
+    return parsed
+
+
+def iter_targets(
+    path: Path,
+    *,
+    regions: RegionLookup,
+    parsed: ParsedTargets,
+    progress: Progress | None = None,
+    every: int = 5000,
+    chunk_rows: int = 10_000,
+) -> Generator[list[TargetRow]]:
+    """The valid rows in chunks of about `chunk_rows`, counting rows and rejections in `parsed`.
+
+    Touches no database (the region lookup is built by the caller), so it may run in a thread.
+    """
     with SheetReader(path) as reader:
         rows: Iterator[list[object]] = iter(reader)
         head: list[list[object]] = []
@@ -256,6 +288,7 @@ def parse_targets(
         seen_codes: dict[str, int] = {}
         seen_ids: dict[str, int] = {}
         name_col = cols["name"]
+        chunk: list[TargetRow] = []
         for number, values in data():
             # A row with a name is not blank: the full check only for the others.
             name = values[name_col] if name_col < len(values) else None
@@ -275,10 +308,14 @@ def parse_targets(
             except Rejected as exc:
                 parsed.errors.append(RowError(number, str(exc)))
             else:
-                parsed.rows.append(row)
+                chunk.append(row)
+                if len(chunk) == chunk_rows:
+                    yield chunk
+                    chunk = []
             if progress and parsed.total % every == 0:
                 progress(parsed.total, len(parsed.errors))
-    return parsed
+        if chunk:
+            yield chunk
 
 
 def foreign_rows(rows: list[TargetRow], department: Department) -> list[RowError]:
@@ -292,13 +329,16 @@ def foreign_rows(rows: list[TargetRow], department: Department) -> list[RowError
         with connection.cursor() as cur:
             for key, lookup in (("credit_code", by_code), ("identifier", by_identifier)):
                 if lookup:
+                    # An index probe per key (the scalar subquery): a join may read the whole registry.
                     cur.execute(
                         f"""
-                        SELECT t.{key}, d.name
-                        FROM unnest(%s::text[]) AS k(value)
-                        JOIN registries_target t ON t.{key} = k.value
-                        JOIN registries_department d ON d.id = t.department_id
-                        WHERE t.department_id <> %s
+                        WITH found AS MATERIALIZED (
+                            SELECT k.value,
+                                   (SELECT t.department_id FROM registries_target t WHERE t.{key} = k.value) AS dept
+                            FROM unnest(%s::text[]) AS k(value)
+                        )
+                        SELECT f.value, d.name FROM found f JOIN registries_department d ON d.id = f.dept
+                        WHERE f.dept <> %s
                         """,  # noqa: S608 - key is one of two constants
                         [list(lookup), department.pk],
                     )
@@ -318,7 +358,11 @@ def foreign_rows(rows: list[TargetRow], department: Department) -> list[RowError
 
 
 def write_targets(rows: list[TargetRow], *, department: Department) -> tuple[int, int, int]:
-    """Upsert the rows; returns (created, updated, unchanged). Call inside a transaction."""
+    """Upsert the rows; returns (created, updated, unchanged). Call inside a transaction.
+
+    Remove the rows of other departments' targets first (`foreign_rows`): on PostgreSQL any left
+    are skipped, elsewhere they would be overwritten.
+    """
     if not rows:
         return 0, 0, 0
     if connection.vendor == "postgresql":
@@ -441,121 +485,341 @@ def copy_line(r: TargetRow) -> str:
     return line + "\n"
 
 
+_CREATE_STAGE = """
+    CREATE TEMP TABLE target_stage (
+        row integer, kind varchar(16), credit_code varchar(18), identifier varchar(64),
+        registration_no varchar(20), name varchar(200), region_id bigint, address varchar(300),
+        industry varchar(100), status varchar(16), established_on date, tags text[]
+    ) ON COMMIT DROP
+"""
+
+
 def copy_stage(rows: Iterable[TargetRow]) -> None:
     """COPY the rows into a temporary staging table `target_stage` (dropped at commit)."""
     with connection.cursor() as cur:
-        cur.execute(
-            """
-            CREATE TEMP TABLE target_stage (
-                row integer, kind varchar(16), credit_code varchar(18), identifier varchar(64),
-                registration_no varchar(20), name varchar(200), region_id bigint, address varchar(300),
-                industry varchar(100), status varchar(16), established_on date, tags text[]
-            ) ON COMMIT DROP
-            """
-        )
-        raw = cur.cursor  # psycopg 3 cursor under Django's wrapper
-        with raw.copy(f"COPY target_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
-            # Preformatted text in batches: a few large writes instead of one adaptation per value.
-            batch: list[str] = []
-            for r in rows:
-                batch.append(copy_line(r))
-                if len(batch) == _COPY_BATCH:
-                    copy.write("".join(batch))
-                    batch.clear()
-            if batch:
+        cur.execute(_CREATE_STAGE)
+        _copy_rows(cur, rows)
+
+
+def _copy_rows(cur: CursorWrapper, rows: Iterable[TargetRow]) -> None:
+    raw = cur.cursor  # psycopg 3 cursor under Django's wrapper
+    with raw.copy(f"COPY target_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+        # Preformatted text in batches: a few large writes instead of one adaptation per value.
+        batch: list[str] = []
+        for r in rows:
+            batch.append(copy_line(r))
+            if len(batch) == _COPY_BATCH:
                 copy.write("".join(batch))
-        # Temporary tables get no statistics otherwise; only the join keys matter to the plans.
-        cur.execute("ANALYZE target_stage (credit_code, identifier)")
+                batch.clear()
+        if batch:
+            copy.write("".join(batch))
+    # Temporary tables get no statistics otherwise; only the join keys matter to the plans.
+    cur.execute("ANALYZE target_stage (credit_code, identifier)")
 
 
 def _write_postgres(rows: list[TargetRow], department: Department) -> tuple[int, int, int]:
-    """COPY into staging, then one INSERT ... ON CONFLICT DO UPDATE per natural key, and the tags."""
-    copy_stage(rows)
-    now = timezone.now()
-    data = ", ".join(DATA_FIELDS)
-    stored = ", ".join(f"t.{f}" for f in DATA_FIELDS)
-    incoming = ", ".join(f"EXCLUDED.{f}" for f in DATA_FIELDS)
-    differs = f"({stored}) IS DISTINCT FROM ({incoming})"
-    sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in DATA_FIELDS)
-    with connection.cursor() as cur:
-        # The history triggers' statements (old_values JOIN new_values) are planned once per
-        # session and the plan is kept: planned for an empty transition table (an INSERT ... ON
-        # CONFLICT fires the UPDATE trigger even when nothing was updated), it is a nested loop,
-        # quadratic in the rows updated (10,000 changed rows took minutes). Replan them here, for
-        # the row counts of this import.
-        cur.execute("DISCARD PLANS")
-        cur.execute("CREATE TEMP TABLE target_touched (id bigint, created boolean) ON COMMIT DROP")
-        for key, condition in (("credit_code", "credit_code IS NOT NULL"), ("identifier", "credit_code IS NULL")):
-            # xmax = 0 on the returned row: it was inserted, not updated. Rows equal to the stored
-            # ones are not updated at all (the WHERE), so they are neither returned nor re-versioned.
+    with _PostgresWriter(department) as writer:
+        return writer.write(rows)
+
+
+class _PostgresWriter:
+    """Upserts chunks of rows through temporary staging tables, in the caller's transaction.
+
+    Per chunk (`stage`, `take_foreign`, `upsert`): COPY into staging, one index probe per row for
+    the target it names (rows of other departments' targets are reported and dropped), one
+    INSERT ... ON CONFLICT DO UPDATE per natural key, then the tags. Every statement touches the
+    big tables through their indexes only, so a chunk costs the same at any registry size. The
+    remaining foreign keys (the tag links') are checked at the end of each statement instead of
+    all at commit, so that on a streamed import the checks overlap with the parsing of the next
+    chunk; they are deferred again at the end.
+    """
+
+    def __init__(self, department: Department) -> None:
+        self.department = department
+        self.now = timezone.now()
+        self.deferred: list[str] = []
+
+    def __enter__(self) -> _PostgresWriter:
+        tables = [Target._meta.db_table, Target.tags.through._meta.db_table]
+        with connection.cursor() as cur:
+            cur.execute(_CREATE_STAGE)
+            cur.execute("CREATE TEMP TABLE target_found (row integer, id bigint, department_id bigint) ON COMMIT DROP")
             cur.execute(
-                f"""
-                WITH up AS (
-                    INSERT INTO registries_target AS t ({data}, department_id, created_at, updated_at)
-                    SELECT {data}, %s, %s, %s FROM target_stage WHERE {condition}
-                    ON CONFLICT ({key})
-                    DO UPDATE SET {sets}, updated_at = EXCLUDED.updated_at
-                    WHERE {differs}
-                    RETURNING t.id, (t.xmax = 0)
+                "CREATE TEMP TABLE target_touched (id bigint, created boolean, via text, key text) ON COMMIT DROP"
+            )
+            cur.execute("CREATE TEMP TABLE target_staged_ids (id bigint, tags text[], existed boolean) ON COMMIT DROP")
+            cur.execute("CREATE TEMP TABLE target_tag_wanted (target_id bigint, tag_id bigint) ON COMMIT DROP")
+            cur.execute(
+                """
+                SELECT conname FROM pg_constraint
+                WHERE conrelid = ANY(%s::regclass[]) AND contype = 'f' AND condeferrable AND condeferred
+                """,
+                [tables],
+            )
+            self.deferred = [connection.ops.quote_name(name) for (name,) in cur.fetchall()]
+            if self.deferred:
+                cur.execute(f"SET CONSTRAINTS {', '.join(self.deferred)} IMMEDIATE")
+            # What the foreign-key constraint did per row (Target.department has none), once: the
+            # department cannot be deleted before this transaction ends.
+            cur.execute("SELECT id FROM registries_department WHERE id = %s FOR KEY SHARE", [self.department.pk])
+            if cur.fetchone() is None:
+                raise IntegrityError(f"department {self.department.pk} does not exist")
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is not None:
+            return  # the transaction is rolled back, temporary tables and settings with it
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE target_stage, target_found, target_touched, target_staged_ids, target_tag_wanted")
+            if self.deferred:
+                cur.execute(f"SET CONSTRAINTS {', '.join(self.deferred)} DEFERRED")
+
+    def write(self, rows: list[TargetRow]) -> tuple[int, int, int]:
+        """Upsert one chunk, skipping its rows of other departments' targets."""
+        self.stage(rows)
+        foreign = self.take_foreign()
+        return self.upsert(len(rows) - len(foreign))
+
+    def stage(self, rows: list[TargetRow]) -> None:
+        """COPY one chunk into staging and find the targets its rows name, if they exist."""
+        with connection.cursor() as cur:
+            # Likewise for the regions (Target.region has no constraint): they stay until commit.
+            region_ids = sorted({r.region_id for r in rows})
+            cur.execute("SELECT id FROM registries_region WHERE id = ANY(%s) FOR KEY SHARE", [region_ids])
+            missing = set(region_ids) - {pk for (pk,) in cur.fetchall()}
+            if missing:
+                raise IntegrityError(f"regions {sorted(missing)} do not exist")
+            cur.execute("TRUNCATE target_stage, target_found, target_touched, target_staged_ids, target_tag_wanted")
+            if not rows:
+                return
+            _copy_rows(cur, rows)
+            # One index probe per staged row (a scalar subquery is never turned into a join): a hash
+            # join would read the whole registry once per chunk, a hundred times for a million rows.
+            cur.execute(
+                """
+                WITH probe AS MATERIALIZED (
+                    SELECT s.row, (SELECT ARRAY[t.id, t.department_id] FROM registries_target t
+                                   WHERE t.credit_code = s.credit_code) AS found
+                    FROM target_stage s WHERE s.credit_code IS NOT NULL
+                    UNION ALL
+                    SELECT s.row, (SELECT ARRAY[t.id, t.department_id] FROM registries_target t
+                                   WHERE t.identifier = s.identifier)
+                    FROM target_stage s WHERE s.credit_code IS NULL
                 )
-                INSERT INTO target_touched SELECT * FROM up
-                """,  # noqa: S608 - identifiers are constants of this module
-                [department.pk, now, now],
+                INSERT INTO target_found SELECT row, found[1], found[2] FROM probe WHERE found IS NOT NULL
+                """
             )
-        cur.execute(
-            """
-            INSERT INTO registries_tag (name, kind)
-            SELECT DISTINCT unnest(tags), 'industry' FROM target_stage
-            ON CONFLICT (name) DO NOTHING
-            """
-        )
-        # The wanted (target, tag) pairs of the staged targets; drop the others, add the missing.
-        # Equality joins only (an OR of two keys would make PostgreSQL loop over every pair).
-        cur.execute(
-            """
-            CREATE TEMP TABLE target_staged_ids ON COMMIT DROP AS
-            SELECT t.id, s.tags FROM target_stage s JOIN registries_target t ON t.credit_code = s.credit_code
-            UNION ALL
-            SELECT t.id, s.tags FROM target_stage s JOIN registries_target t ON t.identifier = s.identifier
-            WHERE s.credit_code IS NULL
-            """
-        )
-        cur.execute("ANALYZE target_staged_ids (id)")
-        cur.execute(
-            """
-            CREATE TEMP TABLE target_tag_wanted ON COMMIT DROP AS
-            SELECT s.id AS target_id, g.id AS tag_id
-            FROM target_staged_ids s
-            CROSS JOIN LATERAL unnest(s.tags) AS n(name)
-            JOIN registries_tag g ON g.name = n.name
-            """
-        )
-        cur.execute("ANALYZE target_tag_wanted")
-        cur.execute(
-            """
-            WITH staged AS (SELECT id FROM target_staged_ids),
-            gone AS (
-                DELETE FROM registries_target_tags x USING staged
-                WHERE x.target_id = staged.id
-                  AND NOT EXISTS (SELECT 1 FROM target_tag_wanted w
-                                  WHERE w.target_id = x.target_id AND w.tag_id = x.tag_id)
-                RETURNING x.target_id
-            ),
-            added AS (
-                INSERT INTO registries_target_tags (target_id, tag_id)
-                SELECT target_id, tag_id FROM target_tag_wanted
-                ON CONFLICT (target_id, tag_id) DO NOTHING
-                RETURNING target_id
+
+    def take_foreign(self) -> list[RowError]:
+        """The staged rows naming another department's target: reported, and dropped from staging."""
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                SELECT f.row, d.name FROM target_found f JOIN registries_department d ON d.id = f.department_id
+                WHERE f.department_id <> %s
+                """,
+                [self.department.pk],
             )
-            INSERT INTO target_touched SELECT target_id, false FROM gone UNION SELECT target_id, false FROM added
-            """
-        )
-        cur.execute(
-            """
-            SELECT count(*) FILTER (WHERE c), count(*) FILTER (WHERE NOT c)
-            FROM (SELECT bool_or(created) AS c FROM target_touched GROUP BY id) x
-            """
-        )
-        created, updated = cur.fetchone()
-        cur.execute("DROP TABLE target_stage, target_touched, target_staged_ids, target_tag_wanted")
-    return created, updated, len(rows) - created - updated
+            found = cur.fetchall()
+            if found:
+                rows = [row for row, _ in found]
+                cur.execute("DELETE FROM target_stage WHERE row = ANY(%s)", [rows])
+                cur.execute("DELETE FROM target_found WHERE row = ANY(%s)", [rows])
+        return [RowError(row, f"该对象已由{name}维护，不能由本部门导入修改") for row, name in sorted(found)]
+
+    def upsert(self, staged: int) -> tuple[int, int, int]:
+        """Upsert the staged rows (`staged` of them); returns (created, updated, unchanged)."""
+        if not staged:
+            return 0, 0, 0
+        data = ", ".join(DATA_FIELDS)
+        stored = ", ".join(f"t.{f}" for f in DATA_FIELDS)
+        incoming = ", ".join(f"EXCLUDED.{f}" for f in DATA_FIELDS)
+        differs = f"({stored}) IS DISTINCT FROM ({incoming})"
+        sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in DATA_FIELDS)
+        with connection.cursor() as cur:
+            # The history triggers' statements (old_values JOIN new_values) are planned once per
+            # session and the plan is kept: planned for an empty transition table (an INSERT ... ON
+            # CONFLICT fires the UPDATE trigger even when nothing was updated), it is a nested loop,
+            # quadratic in the rows updated (10,000 changed rows took minutes). Replan them for
+            # each chunk, for its row counts.
+            cur.execute("DISCARD PLANS")
+            for key, condition in (("credit_code", "credit_code IS NOT NULL"), ("identifier", "credit_code IS NULL")):
+                # xmax = 0 on the returned row: it was inserted, not updated. Rows equal to the stored
+                # ones are not updated at all (the WHERE), so they are neither returned nor re-versioned.
+                cur.execute(
+                    f"""
+                    WITH up AS (
+                        INSERT INTO registries_target AS t ({data}, department_id, created_at, updated_at)
+                        SELECT {data}, %s, %s, %s FROM target_stage WHERE {condition}
+                        ON CONFLICT ({key})
+                        DO UPDATE SET {sets}, updated_at = EXCLUDED.updated_at
+                        WHERE {differs}
+                        RETURNING t.id, (t.xmax = 0), t.{key}
+                    )
+                    INSERT INTO target_touched SELECT id, created, %s, key FROM up AS up(id, created, key)
+                    """,  # noqa: S608 - identifiers are constants of this module
+                    [self.department.pk, self.now, self.now, key],
+                )
+            cur.execute(
+                """
+                INSERT INTO registries_tag (name, kind)
+                SELECT DISTINCT unnest(tags), 'industry' FROM target_stage
+                ON CONFLICT (name) DO NOTHING
+                """
+            )
+            # The staged targets: those found before the upsert and those it inserted (or updated,
+            # when another transaction inserted them meanwhile). Joins of temporary tables only.
+            cur.execute(
+                """
+                INSERT INTO target_staged_ids
+                SELECT f.id, s.tags, true FROM target_found f JOIN target_stage s USING (row)
+                UNION
+                SELECT u.id, s.tags, NOT u.created FROM target_touched u JOIN target_stage s ON s.credit_code = u.key
+                WHERE u.via = 'credit_code'
+                UNION
+                SELECT u.id, s.tags, NOT u.created FROM target_touched u JOIN target_stage s ON s.identifier = u.key
+                WHERE u.via = 'identifier' AND s.credit_code IS NULL
+                """
+            )
+            cur.execute("ANALYZE target_staged_ids (id)")
+            # The wanted (target, tag) pairs of the staged targets; drop the others, add the missing.
+            cur.execute(
+                """
+                INSERT INTO target_tag_wanted
+                SELECT s.id, g.id
+                FROM target_staged_ids s
+                CROSS JOIN LATERAL unnest(s.tags) AS n(name)
+                JOIN registries_tag g ON g.name = n.name
+                """
+            )
+            cur.execute("ANALYZE target_tag_wanted")
+            cur.execute(
+                """
+                WITH gone AS (
+                    DELETE FROM registries_target_tags x
+                    WHERE x.target_id = ANY (ARRAY(SELECT id FROM target_staged_ids WHERE existed))
+                      AND NOT EXISTS (SELECT 1 FROM target_tag_wanted w
+                                      WHERE w.target_id = x.target_id AND w.tag_id = x.tag_id)
+                    RETURNING x.target_id
+                ),
+                added AS (
+                    INSERT INTO registries_target_tags (target_id, tag_id)
+                    SELECT target_id, tag_id FROM target_tag_wanted
+                    ON CONFLICT (target_id, tag_id) DO NOTHING
+                    RETURNING target_id
+                )
+                INSERT INTO target_touched (id, created)
+                SELECT target_id, false FROM gone UNION SELECT target_id, false FROM added
+                """
+            )
+            cur.execute(
+                """
+                SELECT count(*) FILTER (WHERE c), count(*) FILTER (WHERE NOT c)
+                FROM (SELECT bool_or(created) AS c FROM target_touched GROUP BY id) x
+                """
+            )
+            created, updated = cur.fetchone()
+        return created, updated, staged - created - updated
+
+
+# --- streaming: parse in a thread while this one writes -------------------------------------
+
+
+@dataclass
+class ImportedTargets:
+    total: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+# Rows per chunk of a streamed import: small enough for parsing and writing to overlap, large
+# enough that the dozen statements per chunk cost little.
+CHUNK_ROWS = 10_000
+PROGRESS_EVERY = 5000  # rows
+_DONE = object()
+_QUEUED_CHUNKS = 4  # bounds the memory held by parsed rows not yet written
+
+
+def import_targets_streaming(
+    path: Path, *, department: Department, progress: Progress | None = None, stop_on_error: bool = False
+) -> ImportedTargets:
+    """Parse, validate and upsert in one pass on PostgreSQL; call inside a transaction.
+
+    A thread parses and validates the workbook chunk by chunk while this thread writes the
+    chunks already parsed, so the Python work and the server's work overlap. `progress` is
+    called from the parsing thread (its own connection, in autocommit: visible at once). With
+    `stop_on_error` nothing more is written after the first rejected row (the caller rolls
+    back), but every row is still parsed so that every rejection is reported.
+    """
+    parsed = ParsedTargets()
+    chunks = iter_targets(
+        path,
+        regions=RegionLookup(department.region),
+        parsed=parsed,
+        progress=progress,
+        every=PROGRESS_EVERY,
+        chunk_rows=CHUNK_ROWS,
+    )
+    result = ImportedTargets()
+    foreign: list[RowError] = []
+    with _PostgresWriter(department) as writer, _in_thread(chunks) as produced:
+        for chunk in produced:
+            writer.stage(chunk)
+            bad = writer.take_foreign()
+            foreign += bad
+            if stop_on_error and (parsed.errors or foreign):
+                continue
+            created, updated, unchanged = writer.upsert(len(chunk) - len(bad))
+            result.created += created
+            result.updated += updated
+            result.unchanged += unchanged
+    result.total = parsed.total
+    result.errors = sorted([*parsed.errors, *foreign], key=lambda e: e.row)
+    return result
+
+
+@contextmanager
+def _in_thread(chunks: Generator[list[TargetRow]]) -> Iterator[Iterator[list[TargetRow]]]:
+    """Run the generator `chunks` in a thread; yield an iterator over what it produces."""
+    out: queue.Queue[object] = queue.Queue(maxsize=_QUEUED_CHUNKS)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consuming thread, raised there
+            put(exc)
+        finally:
+            chunks.close()
+            connections.close_all()  # this thread's own connections (progress), not the caller's
+
+    def consume() -> Iterator[list[TargetRow]]:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+
+    thread = threading.Thread(target=produce, name="target-import-parse", daemon=True)
+    thread.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        thread.join()

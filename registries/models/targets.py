@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pghistory
 import pgtrigger
 from django.db import models
@@ -11,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from registries import credit_code
 from registries.models.org import Department, Region, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class TargetKind(models.TextChoices):
@@ -70,10 +75,37 @@ class Tag(models.Model):
         return self.name
 
 
+def _history_key(
+    to: type[models.Model] | str, verbose_name: StrOrPromise, *, null: bool = False
+) -> models.ForeignKey[Any]:
+    """A foreign key of the history rows: no constraint (as pghistory makes them) and no index.
+
+    History is read per record (pgh_obj); an index per copied key costs every imported row.
+    """
+    return models.ForeignKey(
+        to,
+        models.DO_NOTHING,
+        null=null,
+        blank=null,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        related_query_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 # Statement-level triggers: one trigger call per statement reading the transition table. Row-level
 # ones cost about 1 ms a row (two exception blocks per row in pgtrigger's and pghistory's
 # functions): a 100,000-row registry import took minutes (measured in benchmarks/import_targets.py).
-@pghistory.track(level=pgtrigger.Statement)
+@pghistory.track(
+    level=pgtrigger.Statement,
+    attrs={
+        "region": _history_key(Region, _("所属区域")),
+        "department": _history_key(Department, _("维护部门")),
+        "merged_into": _history_key("registries.Target", _("已合并至"), null=True),
+    },
+)
 class Target(models.Model):
     kind = models.CharField(_("对象类型"), max_length=16, choices=TargetKind.choices, default=TargetKind.ENTERPRISE)
     # Unique and plain indexes are declared in Meta: a field's unique=True or db_index=True also
@@ -90,15 +122,22 @@ class Target(models.Model):
     registration_no = models.CharField(_("原注册号"), max_length=20, blank=True)
     name = models.CharField(_("名称"), max_length=200, db_index=True)
     # No single-column indexes on region and department: the composite indexes in Meta lead with them.
+    # No database constraint either: a per-row check of a row of a small table that is never
+    # deleted (PROTECT) cost imports a tenth of their time; the import locks the rows it refers to.
     region = models.ForeignKey(
-        Region, models.PROTECT, verbose_name=_("所属区域"), related_name="targets", db_index=False
+        Region, models.PROTECT, verbose_name=_("所属区域"), related_name="targets", db_index=False, db_constraint=False
     )
     address = models.CharField(_("住所（经营场所）"), max_length=300, blank=True)
     industry = models.CharField(_("行业"), max_length=100, blank=True)
     status = models.CharField(_("登记状态"), max_length=16, choices=TargetStatus.choices, default=TargetStatus.ACTIVE)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     department = models.ForeignKey(
-        Department, models.PROTECT, verbose_name=_("维护部门"), related_name="targets", db_index=False
+        Department,
+        models.PROTECT,
+        verbose_name=_("维护部门"),
+        related_name="targets",
+        db_index=False,
+        db_constraint=False,
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="targets", verbose_name=_("分类标签"))
     merged_into = models.ForeignKey(
@@ -109,6 +148,7 @@ class Target(models.Model):
         related_name="merged_records",
         verbose_name=_("已合并至"),
         help_text=_("重复记录合并后保留的对象"),
+        db_index=False,  # the partial index in Meta: almost every row is NULL
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -130,6 +170,7 @@ class Target(models.Model):
             models.Index(fields=["registration_no"], name="target_registration_no"),
             models.Index(fields=["department", "status", "kind"], name="target_dept_status_kind"),
             models.Index(fields=["region", "status"], name="target_region_status"),
+            models.Index(fields=["merged_into"], name="target_merged_into", condition=Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,10 @@
 """Registry imports: one service per state change of an ImportJob, and the imports themselves.
 
 An import validates every row first (outside any transaction, reporting progress), then
-writes in one transaction. A preview (dry run) and an all-or-nothing import with rejected
-rows roll that transaction back, so nothing is ever half-applied.
+writes in one transaction; on PostgreSQL the target import parses and writes at the same time,
+both inside the transaction (progress is still written at once, from the parsing thread). A
+preview (dry run) and an all-or-nothing import with rejected rows roll that transaction back,
+so nothing is ever half-applied.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -41,6 +43,27 @@ def targets_import(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a target registry workbook for `department`; every rejected row is reported."""
+    if connection.vendor == "postgresql":
+        # Parsing and writing overlap (a thread parses), so both happen inside the transaction.
+        result = ImportResult()
+
+        def write_streamed() -> None:
+            imported = target_import.import_targets_streaming(
+                path, department=department, progress=progress, stop_on_error=atomic
+            )
+            result.total, result.errors = imported.total, imported.errors
+            result.created, result.updated, result.unchanged = imported.created, imported.updated, imported.unchanged
+
+        return _apply(
+            result,
+            write_streamed,
+            actor=actor,
+            department=department,
+            kind=ImportKind.TARGETS,
+            path=path,
+            dry_run=dry_run,
+            atomic=atomic,
+        )
     parsed = target_import.parse_targets(path, department=department, progress=progress)
     result = ImportResult(total=parsed.total, errors=parsed.errors)
     foreign = target_import.foreign_rows(parsed.rows, department)
@@ -138,6 +161,8 @@ def _apply(
         with transaction.atomic():
             if not refuse_all:
                 write()
+                # A streamed import finds its rejected rows while writing.
+                refuse_all = atomic and bool(result.errors)
             if dry_run or refuse_all:
                 raise Rollback
             audit_record(
