@@ -1,4 +1,13 @@
 # The application image: web (gunicorn), Celery worker and Celery beat all run it.
+
+# Front-end assets from the npm registry (the same version as scripts/setup installs).
+FROM node:22-slim AS assets
+ARG CHART_JS_VERSION=4.5.1
+RUN npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix /assets "chart.js@${CHART_JS_VERSION}" \
+ && mkdir -p /vendor/chart.js \
+ && cp /assets/node_modules/chart.js/dist/chart.umd.min.js /assets/node_modules/chart.js/LICENSE.md /vendor/chart.js/ \
+ && echo "${CHART_JS_VERSION}" >/vendor/chart.js/VERSION
+
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,6 +23,7 @@ COPY pyproject.toml README.md ./
 RUN pip install .
 
 COPY . .
+COPY --from=assets /vendor static/vendor
 
 # Build-time only values: production settings refuse to start without them. The real
 # ones come from the env file at run time (docker-compose.yml); none is baked in.

@@ -17,6 +17,8 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("inspections/", include("inspections.urls")),
     path("public/", include("publicity.urls")),
+    path("dashboard/", include("publicity.urls_dashboard")),
+    path("notifications/", include("publicity.urls_notifications")),
 ]
 
 if settings.DEBUG:

@@ -1,11 +1,17 @@
-"""The public site (no login): published plans. Nothing internal here: no tiers, no drawn lists."""
+"""The public site (no login): published plans, the checklist and results. Nothing internal here:
+no tiers, no drawn lists, no inspectors, no findings text."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from plans.selectors import public_plans
+from publicity.models import PublishedResult
+from publicity.selectors import closed_outcomes, public_checklist, public_results
+from registries.selectors import paginate
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
@@ -29,3 +35,28 @@ def plan_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(
         request, "publicity/plan_detail.html", {"plan": plan, "version": version, "versions": list(plan.versions.all())}
     )
+
+
+def result_list(request: HttpRequest) -> HttpResponse:
+    """Search published results by credit code (or object number) or name; no login."""
+    q = request.GET.get("q", "")[:100]
+    page = paginate(public_results(q), request.GET.get("page"), per_page=30)
+    return render(
+        request,
+        "publicity/result_list.html",
+        {"q": q, "qs": urlencode({"q": q}) if q else "", "page": page, "outcomes": closed_outcomes(page.object_list)},
+    )
+
+
+def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(PublishedResult, pk=pk)
+    return render(
+        request, "publicity/result_detail.html", {"row": row, "outcomes": closed_outcomes([row]).get(row.pk, [])}
+    )
+
+
+def checklist(request: HttpRequest) -> HttpResponse:
+    """The published checklist (随机抽查事项清单): current versions, legal bases, claiming departments."""
+    q = request.GET.get("q", "")[:100]
+    page = paginate(public_checklist(q), request.GET.get("page"), per_page=50)
+    return render(request, "publicity/checklist.html", {"q": q, "qs": urlencode({"q": q}) if q else "", "page": page})

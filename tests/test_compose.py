@@ -168,3 +168,18 @@ def test_it_builds_the_image_the_services_run() -> None:
     assert "pip install ." in dockerfile
     assert "collectstatic --no-input" in dockerfile
     assert "USER app" in dockerfile
+
+
+def test_it_ships_the_same_chart_library_in_the_image_as_set_up_installs() -> None:
+    """The dashboard's charts come from npm in both: the image's build stage and scripts/setup."""
+    import re
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    setup = (ROOT / "scripts/setup").read_text()
+    image_version = re.search(r"ARG CHART_JS_VERSION=(\S+)", dockerfile)
+    setup_version = re.search(r"CHART_JS_VERSION=(\S+)", setup)
+    assert image_version and setup_version
+    assert image_version.group(1) == setup_version.group(1)
+    assert "COPY --from=assets /vendor static/vendor" in dockerfile
+    # collectstatic runs after the copy, so the file is served by WhiteNoise from the image.
+    assert dockerfile.index("COPY --from=assets") < dockerfile.index("collectstatic")

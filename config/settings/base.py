@@ -196,7 +196,38 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registries.disable_inactive_users",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Deadlines, late publications and fairness checks, before the working day starts.
+    "publicity-daily-watch": {
+        "task": "publicity.daily_watch",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    # The dashboard's figures (seconds to compute at a million targets): the page reads these.
+    "publicity-dashboard-refresh": {
+        "task": "publicity.dashboard_refresh",
+        "schedule": crontab(minute="*/5"),
+    },
+    # In December, next year's holidays must be entered before deadlines reach into it.
+    "inspections-calendar-check": {
+        "task": "inspections.calendar_check",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Draw rounds whose message was lost (a whole worker died): enqueued again, the draw is idempotent.
+    "inspections-requeue-stuck-draws": {
+        "task": "inspections.requeue_stuck_draws",
+        "schedule": crontab(minute="*/10"),
+    },
 }
+
+# Results: entered within this many working days after the inspection (the day itself not counted).
+RESULT_ENTRY_WORKING_DAYS = env.int("RESULT_ENTRY_WORKING_DAYS", default=20)
+# Photos and documents of a visit, stored under MEDIA_ROOT/evidence/ and served behind a permission check.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=20)
+
+# The dashboard's chart library, copied from npm by scripts/setup into the git-ignored static/vendor/.
+CHART_JS = "vendor/chart.js/chart.umd.min.js"
+# The dashboard page shows figures computed at most this long ago (beat refreshes them every 5 minutes).
+DASHBOARD_SNAPSHOT_SECONDS = env.int("DASHBOARD_SNAPSHOT_SECONDS", default=600)
 
 # Registry imports
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)

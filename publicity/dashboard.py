@@ -1,0 +1,589 @@
+"""The leading-group office's figures for a year: per department and in total.
+
+Each figure is a handful of aggregate queries (GROUP BY the initiating department), never a
+loop over rows: the page must answer in well under a second on a registry of a million
+targets (benchmarks/dashboard.py). Attribution: a task, its rounds, drawn rows, visits and
+results belong to the task's initiating department (发起部门); enterprise coverage belongs to
+the department that maintains the target in the registry; a follow-up to the department that
+handles it. A visit that serves tasks of two departments counts once for each, and once in
+the total, so department rows of visits need not add up to the total.
+
+Tiers appear here only as aggregates (find rate per tier, realised ratio per tier): this page
+is for staff who plan draws and for the office, never public.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import ExtractMonth
+
+from credit_risk.allocation import ALL_TIERS, tier_rates
+from credit_risk.models import Tier
+from inspections.models import (
+    DrawnTarget,
+    DrawRound,
+    FollowUp,
+    FollowUpStatus,
+    Result,
+    RoundStatus,
+    Visit,
+    VisitCoverage,
+    VisitStatus,
+)
+from inspections.population import effective_rounds
+from plans.models import PlanStatus, Task
+from publicity.models import FairnessCheck, PublicationIssue, PublishedResult, YearGoals
+from registries.models import Department, Target, TargetKind, TargetStatus
+
+VISITED = (VisitStatus.DONE, VisitStatus.ENTERED)
+HUNDRED = Decimal(100)
+TIER_LABELS = {**dict(Tier.choices), "-": "未按分类抽取"}
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class Row:
+    """One department's figures (or the total)."""
+
+    department_id: int | None
+    name: str
+    tasks_planned: int = 0
+    tasks_started: int = 0
+    tasks_finished: int = 0
+    tasks_not_started: int = 0  # the period has begun and no draw
+    tasks_tiered: int = 0
+    drawn: int = 0
+    drawn_tiered: int = 0
+    visits_done: int = 0
+    visit_rows_done: int = 0  # task inspections carried out (one visit may serve several)
+    visits_entered: int = 0
+    visits_overdue: int = 0
+    entered_late: int = 0
+    inspections_entered: int = 0  # (visit, task) pairs with a result
+    published: int = 0
+    enterprises: int = 0
+    enterprises_inspected: int = 0
+    follow_ups_open: int = 0
+    follow_ups_overdue: int = 0
+
+    @property
+    def visits_saved(self) -> int:
+        return max(0, self.visit_rows_done - self.visits_done)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return percent(self.enterprises_inspected, self.enterprises)
+
+    @property
+    def entry_rate(self) -> Decimal | None:
+        return percent(self.visits_entered, self.visits_done)
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return percent(self.visits_entered - self.entered_late, self.visits_done)
+
+    @property
+    def publicity_rate(self) -> Decimal | None:
+        return percent(self.published, self.inspections_entered)
+
+    @property
+    def tier_use_tasks(self) -> Decimal | None:
+        return percent(self.tasks_tiered, self.tasks_started)
+
+    @property
+    def tier_use_drawn(self) -> Decimal | None:
+        return percent(self.drawn_tiered, self.drawn)
+
+
+@dataclass
+class TierFinds:
+    tier: str
+    label: str
+    visits: int
+    problems: int
+
+    @property
+    def per_hundred(self) -> Decimal | None:
+        return percent(self.problems, self.visits)
+
+
+@dataclass
+class TierRatio:
+    tier: str
+    label: str
+    population: int
+    drawn: int
+    planned: Fraction
+
+    @property
+    def realised_percent(self) -> Decimal | None:
+        return percent(self.drawn, self.population)
+
+    @property
+    def planned_percent(self) -> Decimal:
+        return (Decimal(self.planned.numerator) * HUNDRED / Decimal(self.planned.denominator)).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
+
+    @property
+    def expected(self) -> Decimal:
+        return (Decimal(self.planned.numerator) * self.population / Decimal(self.planned.denominator)).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
+
+
+@dataclass
+class Goals:
+    coverage: Decimal
+    tier_use: Decimal
+
+
+@dataclass
+class Alarm:
+    key: str
+    text: str
+    count: int
+
+
+@dataclass
+class Figures:
+    year: int
+    today: dt.date
+    department: Department | None
+    goals: Goals
+    rows: list[Row]
+    total: Row
+    finds: list[TierFinds]
+    ratios: list[TierRatio]
+    fairness_checked: int
+    fairness_flagged: int
+    publication_issues_open: int
+    publication_issues_year: int
+    months: list[dict[str, int]] = field(default_factory=list)
+
+    def missed(self, row: Row) -> dict[str, bool]:
+        """Which goals the row misses: these cells are red."""
+        coverage, tier_use = row.coverage, row.tier_use_tasks
+        return {
+            "coverage": coverage is not None and coverage < self.goals.coverage,
+            "entry": row.visits_entered < row.visits_done or row.entered_late > 0 or row.visits_overdue > 0,
+            "publicity": row.published < row.inspections_entered,
+            "tier_use": tier_use is not None and tier_use < self.goals.tier_use,
+            "tier_use_drawn": row.tier_use_drawn is not None and row.tier_use_drawn < self.goals.tier_use,
+            "not_started": row.tasks_not_started > 0,
+            "follow_ups": row.follow_ups_overdue > 0,
+        }
+
+    @property
+    def total_missed(self) -> dict[str, bool]:
+        missed = self.missed(self.total)
+        missed["publicity"] = missed["publicity"] or self.publication_issues_open > 0
+        return missed
+
+    @property
+    def alarms(self) -> list[Alarm]:
+        out = []
+        if self.publication_issues_open or self.total.published < self.total.inspections_entered:
+            out.append(
+                Alarm(
+                    "unpublished",
+                    "有已录入但未公示的检查结果（公示率应为100%）",
+                    max(self.publication_issues_open, self.total.inspections_entered - self.total.published),
+                )
+            )
+        if self.publication_issues_year:
+            out.append(Alarm("publication_issues", "本年度发生的公示失败或补公示", self.publication_issues_year))
+        if self.fairness_flagged:
+            out.append(
+                Alarm("fairness", "抽取结果在分类内存在区域或行业偏向（卡方检验 p<0.01）", self.fairness_flagged)
+            )
+        return out
+
+
+def goals_for(year: int) -> Goals:
+    stored = YearGoals.objects.filter(year=year).first()
+    if stored is None:
+        return Goals(coverage=Decimal(3), tier_use=Decimal(60))
+    return Goals(coverage=stored.coverage_percent, tier_use=stored.tier_use_percent)
+
+
+def year_tasks(year: int, department_id: int | None = None) -> QuerySet[Task]:
+    """Tasks of the year's published plans (the ones the public and the office see)."""
+    tasks = Task.objects.filter(plan__year=year).exclude(plan__status=PlanStatus.DRAFT)
+    if department_id is not None:
+        tasks = tasks.filter(initiator_id=department_id)
+    return tasks
+
+
+def year_rounds(year: int, department_id: int | None = None) -> QuerySet[DrawRound]:
+    rounds = effective_rounds().filter(task__plan__year=year).exclude(task__plan__status=PlanStatus.DRAFT)
+    if department_id is not None:
+        rounds = rounds.filter(task__initiator_id=department_id)
+    return rounds
+
+
+def period_started(task_start_month: int | None, year: int, today: dt.date) -> bool:
+    return today >= dt.date(year, task_start_month or 1, 1)
+
+
+def task_pending() -> Exists:
+    """A task (OuterRef "pk") has a drawn row of an effective round whose visit has no result yet."""
+    return Exists(
+        VisitCoverage.objects.filter(
+            drawn__round__task=OuterRef("pk"),
+            drawn__round__status=RoundStatus.DONE,
+            drawn__round__redrawn_by__isnull=True,
+        ).exclude(visit__status=VisitStatus.ENTERED)
+    )
+
+
+def _current_problem() -> Subquery:
+    return Subquery(Result.objects.filter(visit=OuterRef("visit_id")).order_by("-version").values("problem_found")[:1])
+
+
+def figures(*, year: int, today: dt.date, department: Department | None = None) -> Figures:
+    dept_id = department.pk if department else None
+    rows: dict[int | None, Row] = {}
+
+    def row(pk: int | None) -> Row:
+        if pk not in rows:
+            rows[pk] = Row(pk, "")
+        return rows[pk]
+
+    total = Row(None, "合计")
+
+    # Tasks and rounds: a few hundred rows, read once.
+    tasks = list(year_tasks(year, dept_id).values_list("pk", "initiator_id", "start_month"))
+    task_dept = {pk: initiator for pk, initiator, _s in tasks}
+    rounds = list(
+        year_rounds(year, dept_id)
+        .select_related("task__policy")
+        .only(
+            "pk",
+            "task_id",
+            "uses_tiers",
+            "counts",
+            "population_per_tier",
+            *(f"task__{f}" for f in ("ratio_kind", "ratio_percent", "ratio_count", "times_per_year", "policy")),
+            "task__policy__rules",
+            "task__policy__warning_percent",
+        )
+        .order_by("pk")
+    )
+    round_ids = [r.pk for r in rounds]
+    pending_rounds = set(
+        VisitCoverage.objects.filter(drawn__round_id__in=round_ids)
+        .exclude(visit__status=VisitStatus.ENTERED)
+        .order_by()
+        .values_list("drawn__round_id", flat=True)
+        .distinct()
+    )
+    rounds_of: dict[int, list[DrawRound]] = defaultdict(list)
+    for r in rounds:
+        rounds_of[r.task_id].append(r)
+    for pk, initiator, start_month in tasks:
+        task_rounds = rounds_of.get(pk, [])
+        for target_row in (row(initiator), total):
+            target_row.tasks_planned += 1
+            if task_rounds:
+                target_row.tasks_started += 1
+                target_row.tasks_tiered += any(r.uses_tiers for r in task_rounds)
+                target_row.tasks_finished += not any(r.pk in pending_rounds for r in task_rounds)
+            elif period_started(start_month, year, today):
+                target_row.tasks_not_started += 1
+    for r in rounds:
+        n = r.drawn_count
+        for target_row in (row(task_dept.get(r.task_id)), total):
+            target_row.drawn += n
+            target_row.drawn_tiered += n if r.uses_tiers else 0
+
+    # Visits, entries, deadlines: one grouped query and one for the distinct totals.
+    coverage = VisitCoverage.objects.filter(drawn__round_id__in=round_ids).order_by()
+    visit_counts = {
+        "visits_done": Count("visit_id", distinct=True, filter=Q(visit__status__in=VISITED)),
+        "visit_rows_done": Count("id", filter=Q(visit__status__in=VISITED)),
+        "visits_entered": Count("visit_id", distinct=True, filter=Q(visit__status=VisitStatus.ENTERED)),
+        "inspections_entered": Count("id", filter=Q(visit__status=VisitStatus.ENTERED)),
+        "visits_overdue": Count(
+            "visit_id", distinct=True, filter=Q(visit__status=VisitStatus.DONE, visit__entry_deadline__lt=today)
+        ),
+    }
+    for values in coverage.values("drawn__round__task__initiator_id").annotate(**visit_counts):
+        target_row = row(values.pop("drawn__round__task__initiator_id"))
+        for name, value in values.items():
+            setattr(target_row, name, value)
+    for name, value in coverage.aggregate(**visit_counts).items():
+        setattr(total, name, value or 0)
+
+    late = Result.objects.filter(
+        version=1, entered_late=True, visit__coverage__drawn__round_id__in=round_ids
+    ).order_by()
+    for dept, n in late.values_list("visit__coverage__drawn__round__task__initiator_id").annotate(
+        n=Count("visit_id", distinct=True)
+    ):
+        row(dept).entered_late = n
+    total.entered_late = late.aggregate(n=Count("visit_id", distinct=True))["n"] or 0
+
+    published = PublishedResult.objects.filter(task_id__in=list(task_dept)).order_by()
+    for dept, n in published.values_list("task__initiator_id").annotate(n=Count("id")):
+        row(dept).published = n
+        total.published += n
+
+    # Enterprise coverage: targets maintained by each department (registry-wide denominator).
+    enterprises = Target.objects.filter(kind=TargetKind.ENTERPRISE, status=TargetStatus.ACTIVE).order_by()
+    inspected = (
+        Visit.objects.filter(status__in=VISITED, visited_on__year=year, target__kind=TargetKind.ENTERPRISE)
+        .filter(target__status=TargetStatus.ACTIVE)
+        .order_by()
+    )
+    if dept_id is not None:
+        enterprises = enterprises.filter(department_id=dept_id)
+        inspected = inspected.filter(target__department_id=dept_id)
+    for dept, n in enterprises.values_list("department_id").annotate(n=Count("id")):
+        row(dept).enterprises = n
+        total.enterprises += n
+    for dept, n in inspected.values_list("target__department_id").annotate(n=Count("target_id", distinct=True)):
+        row(dept).enterprises_inspected = n
+    total.enterprises_inspected = inspected.aggregate(n=Count("target_id", distinct=True))["n"] or 0
+
+    follow_ups = FollowUp.objects.filter(task__plan__year=year).order_by()
+    if dept_id is not None:
+        follow_ups = follow_ups.filter(department_id=dept_id)
+    open_q = Q(status=FollowUpStatus.OPEN)
+    for dept, n_open, n_over in follow_ups.values_list("department_id").annotate(
+        o=Count("id", filter=open_q), d=Count("id", filter=open_q & Q(due_on__lt=today))
+    ):
+        dept_row = row(dept)
+        dept_row.follow_ups_open, dept_row.follow_ups_overdue = n_open, n_over
+        total.follow_ups_open += n_open
+        total.follow_ups_overdue += n_over
+
+    # Find rate per tier: entered visits of each drawn row's tier, with a problem in the current result.
+    entered = coverage.filter(visit__status=VisitStatus.ENTERED)
+    visits_by = dict(entered.values_list("drawn__tier").annotate(n=Count("visit_id", distinct=True)))
+    # From the (few) current results with a problem to the drawn rows of their visits.
+    newer = Result.objects.filter(visit=OuterRef("visit"), version__gt=OuterRef("version"))
+    problems_by = dict(
+        Result.objects.filter(
+            problem_found=True, visit__status=VisitStatus.ENTERED, visit__coverage__drawn__round_id__in=round_ids
+        )
+        .annotate(superseded=Exists(newer))
+        .filter(superseded=False)
+        .order_by()
+        .values_list("visit__coverage__drawn__tier")
+        .annotate(n=Count("visit_id", distinct=True))
+    )
+    order = [*ALL_TIERS, "-"]
+    finds = [
+        TierFinds(t, str(TIER_LABELS.get(t, t)), visits_by[t], problems_by.get(t, 0))
+        for t in sorted(visits_by, key=lambda t: order.index(t) if t in order else 99)
+    ]
+
+    ratios = _tier_ratios(rounds)
+
+    checks = FairnessCheck.objects.filter(round_id__in=round_ids)
+    fairness = checks.aggregate(n=Count("round_id", distinct=True), f=Count("id", filter=Q(flagged=True)))
+
+    issues = PublicationIssue.objects.filter(result__visit__coverage__drawn__round_id__in=round_ids).order_by()
+    issue_counts = issues.aggregate(
+        open=Count("id", distinct=True, filter=Q(resolved_at__isnull=True)), year=Count("id", distinct=True)
+    )
+
+    months = _months(coverage, year)
+
+    names = dict(Department.objects.filter(pk__in=[k for k in rows if k is not None]).values_list("pk", "name"))
+    for dept_pk, dept_row in rows.items():
+        dept_row.name = names.get(dept_pk, "（未指定部门）") if dept_pk is not None else "（未指定部门）"
+    ordered = sorted(rows.values(), key=lambda x: (x.department_id is None, x.name))
+    if department is not None:
+        ordered = [x for x in ordered if x.department_id == department.pk] or [Row(department.pk, department.name)]
+    return Figures(
+        year=year,
+        today=today,
+        department=department,
+        goals=goals_for(year),
+        rows=ordered,
+        total=total if department is None else _copy_named(ordered[0], "合计"),
+        finds=finds,
+        ratios=ratios,
+        fairness_checked=fairness["n"] or 0,
+        fairness_flagged=fairness["f"] or 0,
+        publication_issues_open=issue_counts["open"] or 0,
+        publication_issues_year=issue_counts["year"] or 0,
+        months=months,
+    )
+
+
+def _copy_named(row: Row, name: str) -> Row:
+    return Row(**{**row.__dict__, "name": name})
+
+
+def _tier_ratios(rounds: Iterable[DrawRound]) -> list[TierRatio]:
+    """Per tier, over the year's tiered rounds: objects in scope, drawn, and the policy's planned share."""
+    from credit_risk.allocation import PolicySpec
+    from inspections.services.draws import DEFAULT_POLICY
+
+    population: dict[str, int] = defaultdict(int)
+    drawn: dict[str, int] = defaultdict(int)
+    planned: dict[str, Fraction] = defaultdict(Fraction)
+    for r in rounds:
+        if not r.uses_tiers:
+            continue
+        task = r.task
+        policy: PolicySpec = task.policy.as_spec() if task.policy else DEFAULT_POLICY
+        per_tier = {t: int(n) for t, n in (r.population_per_tier or {}).items()}
+        rates = tier_rates(task.ratio_spec(), policy, sum(per_tier.values()))
+        for tier, n in per_tier.items():
+            population[tier] += n
+            drawn[tier] += int((r.counts or {}).get(tier, 0))
+            planned[tier] += n * rates.get(tier, Fraction(0))
+    out = []
+    for tier in ALL_TIERS:
+        if population.get(tier):
+            share = planned[tier] / population[tier]
+            out.append(TierRatio(tier, str(TIER_LABELS[tier]), population[tier], drawn[tier], share))
+    return out
+
+
+def _months(coverage: QuerySet[VisitCoverage], year: int) -> list[dict[str, int]]:
+    """Visits done per month of the year (progress chart), cumulative."""
+    done = dict(
+        coverage.filter(visit__status__in=VISITED, visit__visited_on__year=year)
+        .annotate(m=ExtractMonth("visit__visited_on"))
+        .values_list("m")
+        .annotate(n=Count("visit_id", distinct=True))
+    )
+    running = 0
+    out = []
+    for month in range(1, 13):
+        running += done.get(month, 0)
+        out.append({"month": month, "done": done.get(month, 0), "cumulative": running})
+    return out
+
+
+# --- drill-downs: the rows behind a figure -----------------------------------------------------------
+
+DRILLS = {
+    "tasks_planned": "计划任务",
+    "tasks_started": "已启动任务",
+    "tasks_finished": "已完成任务",
+    "tasks_not_started": "到期未启动任务",
+    "visits_done": "已完成检查",
+    "visits_overdue": "逾期未录入结果",
+    "entered_late": "逾期录入结果",
+    "unpublished": "已录入未公示结果",
+    "follow_ups_open": "未办结后续处理",
+    "follow_ups_overdue": "逾期后续处理",
+    "fairness_flagged": "存在偏向的抽取",
+}
+
+
+def drill_rows(*, key: str, year: int, today: dt.date, department_id: int | None) -> QuerySet[Any]:
+    """The rows behind one figure, scoped to a department when given (a QuerySet to paginate)."""
+    rounds = year_rounds(year, department_id)
+    round_ids = rounds.values("pk")
+    if key.startswith("tasks_"):
+        tasks = (
+            year_tasks(year, department_id)
+            .select_related("plan", "initiator")
+            .order_by("initiator__name", "plan", "number")
+        )
+        has_round = Exists(effective_rounds().filter(task=OuterRef("pk")))
+        tasks = tasks.annotate(started=has_round, pending=task_pending())
+        if key == "tasks_started":
+            return tasks.filter(started=True)
+        if key == "tasks_finished":
+            return tasks.filter(started=True, pending=False)
+        if key == "tasks_not_started":
+            month_now = today.month if today.year == year else (12 if today.year > year else 0)
+            return tasks.filter(started=False).filter(
+                Q(start_month__lte=month_now) | Q(start_month__isnull=True, plan__year__lte=today.year)
+            )
+        return tasks
+    visits = Visit.objects.filter(coverage__drawn__round_id__in=round_ids).distinct().select_related("target")
+    if key == "visits_done":
+        return visits.filter(status__in=VISITED).order_by("-visited_on", "pk")
+    if key == "visits_overdue":
+        return visits.filter(status=VisitStatus.DONE, entry_deadline__lt=today).order_by("entry_deadline", "pk")
+    if key == "entered_late":
+        return visits.filter(results__version=1, results__entered_late=True).order_by("entry_deadline", "pk")
+    if key == "unpublished":
+        from publicity.services import unpublished_results
+
+        return (
+            unpublished_results()
+            .filter(visit__coverage__drawn__round_id__in=round_ids)
+            .distinct()
+            .select_related("visit__target")
+            .order_by("entered_at")
+        )
+    if key.startswith("follow_ups_"):
+        follow_ups = FollowUp.objects.filter(task__plan__year=year, status=FollowUpStatus.OPEN).select_related(
+            "target", "task", "department"
+        )
+        if department_id is not None:
+            follow_ups = follow_ups.filter(department_id=department_id)
+        if key == "follow_ups_overdue":
+            follow_ups = follow_ups.filter(due_on__lt=today)
+        return follow_ups.order_by("due_on", "pk")
+    if key == "fairness_flagged":
+        return (
+            FairnessCheck.objects.filter(round_id__in=round_ids, flagged=True)
+            .select_related("round__task__initiator")
+            .order_by("round_id", "tier")
+        )
+    return DrawnTarget.objects.none()
+
+
+def task_progress(*, year: int, department_id: int | None) -> list[dict[str, Any]]:
+    """One line per task of the year for the reports: drawn, visited, entered, problems found."""
+    from inspections.population import task_period
+
+    tasks = list(year_tasks(year, department_id).select_related("plan__owner", "initiator").order_by("plan", "number"))
+    rounds = list(year_rounds(year, department_id).only("pk", "task_id", "counts"))
+    drawn: dict[int, int] = defaultdict(int)
+    for r in rounds:
+        drawn[r.task_id] += r.drawn_count
+    counts = {
+        v["drawn__round__task_id"]: v
+        for v in VisitCoverage.objects.filter(drawn__round_id__in=[r.pk for r in rounds])
+        .order_by()
+        .annotate(problem=_current_problem())
+        .values("drawn__round__task_id")
+        .annotate(
+            done=Count("id", filter=Q(visit__status__in=VISITED)),
+            entered=Count("id", filter=Q(visit__status=VisitStatus.ENTERED)),
+            problems=Count("id", filter=Q(problem=True)),
+        )
+    }
+    out = []
+    for task in tasks:
+        start, end = task_period(task)
+        c = counts.get(task.pk, {})
+        out.append(
+            {
+                "计划": task.plan.title,
+                "序号": task.number,
+                "抽查任务": task.name,
+                "发起部门": task.initiator.name if task.initiator else "",
+                "检查期间": f"{start:%Y-%m-%d}至{end:%Y-%m-%d}",
+                "抽取对象数": drawn.get(task.pk, 0),
+                "已检查": c.get("done", 0),
+                "已录入": c.get("entered", 0),
+                "发现问题": c.get("problems", 0),
+            }
+        )
+    return out

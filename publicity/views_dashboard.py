@@ -1,0 +1,160 @@
+"""The leading-group office's dashboard; a department's staff see the same page for their own department.
+
+Thin views: scope (year, department) from the user and the query string, one selector call,
+render or export.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from publicity import dashboard, exporting
+from publicity.services import year_goals_set
+from publicity.snapshots import cached_figures
+from registries.access import role_required
+from registries.models import Department, Role
+from registries.selectors import paginate
+
+dashboard_view = role_required(Role.STAFF, Role.LEADER, Role.OFFICE)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _scope(request: HttpRequest) -> tuple[int, Department | None]:
+    """The year asked for, and the department: the office may pick one, everyone else has their own."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), today.year + 1)
+    user = request.user
+    if user.role == Role.OFFICE:  # type: ignore[union-attr]
+        raw = request.GET.get("department", "")
+        department = Department.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        return year, department
+    department = user.department  # type: ignore[union-attr]
+    if department is None:
+        raise PermissionDenied
+    return year, department
+
+
+def _query(year: int, department: Department | None, request: HttpRequest) -> str:
+    params = {"year": year}
+    if department is not None and request.user.role == Role.OFFICE:  # type: ignore[union-attr]
+        params["department"] = department.pk
+    return urlencode(params)
+
+
+def _charts(figures: dashboard.Figures) -> dict[str, object]:
+    return {
+        "progress": {
+            "labels": [f"{m['month']}月" for m in figures.months],
+            "done": [m["done"] for m in figures.months],
+            "cumulative": [m["cumulative"] for m in figures.months],
+        },
+        "finds": {
+            "labels": [f.label for f in figures.finds],
+            "values": [float(f.per_hundred or 0) for f in figures.finds],
+        },
+        "coverage": {
+            "labels": [r.name for r in figures.rows if r.enterprises],
+            "values": [float(r.coverage or 0) for r in figures.rows if r.enterprises],
+            "goal": float(figures.goals.coverage),
+        },
+    }
+
+
+@dashboard_view
+def index(request: HttpRequest) -> HttpResponse:
+    year, department = _scope(request)
+    figures, computed_at = cached_figures(year=year, today=timezone.localdate(), department=department)
+    rows = [(row, figures.missed(row)) for row in figures.rows]
+    is_office = request.user.role == Role.OFFICE  # type: ignore[union-attr]
+    return render(
+        request,
+        "dashboard/index.html",
+        {
+            "f": figures,
+            "computed_at": computed_at,
+            "t": figures.total,
+            "missed": figures.total_missed,
+            "rows": rows,
+            "qs": _query(year, department, request),
+            "years": list(range(timezone.localdate().year + 1, 2019, -1)),
+            "departments": Department.objects.filter(is_active=True).order_by("name") if is_office else [],
+            "is_office": is_office,
+            "charts": _charts(figures),
+            "chart_js": settings.CHART_JS if finders.find(settings.CHART_JS) else "",
+        },
+    )
+
+
+@dashboard_view
+def rows(request: HttpRequest, key: str) -> HttpResponse:
+    if key not in dashboard.DRILLS:
+        raise Http404
+    year, department = _scope(request)
+    queryset = dashboard.drill_rows(
+        key=key, year=year, today=timezone.localdate(), department_id=department.pk if department else None
+    )
+    page = paginate(queryset, request.GET.get("page"), per_page=100)
+    return render(
+        request,
+        "dashboard/rows.html",
+        {
+            "key": key,
+            "title": dashboard.DRILLS[key],
+            "page": page,
+            "year": year,
+            "department": department,
+            "qs": _query(year, department, request),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@dashboard_view
+def export(request: HttpRequest, which: str) -> HttpResponse:
+    if which not in ("figures", "half-year", "self-check"):
+        raise Http404
+    year, department = _scope(request)
+    figures = dashboard.figures(year=year, today=timezone.localdate(), department=department)
+    if which == "figures":
+        content = exporting.figures_to_xlsx(figures)
+        filename = f"dashboard-{year}.xlsx"
+    else:
+        tasks = dashboard.task_progress(year=year, department_id=department.pk if department else None)
+        content = exporting.report_to_xlsx(figures, kind=which, tasks=tasks)
+        filename = f"{which}-{year}.xlsx"
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_POST
+@role_required(Role.OFFICE)
+def goals(request: HttpRequest) -> HttpResponse:
+    """The office sets the year's goals (coverage, credit-tier use)."""
+    try:
+        year = int(request.POST.get("year", ""))
+        coverage = Decimal(request.POST.get("coverage_percent", ""))
+        tier_use = Decimal(request.POST.get("tier_use_percent", ""))
+    except (ValueError, InvalidOperation):
+        messages.error(request, "请填写有效的年度和目标比例")
+        return redirect("dashboard:index")
+    if not (2000 <= year <= timezone.localdate().year + 1 and 0 <= coverage <= 100 and 0 <= tier_use <= 100):
+        messages.error(request, "目标比例应在 0–100 之间")
+        return redirect("dashboard:index")
+    year_goals_set(year=year, coverage_percent=coverage, tier_use_percent=tier_use, user=request.user)  # type: ignore[arg-type]
+    messages.success(request, "已保存年度工作目标")
+    return redirect(f"/dashboard/?year={year}")

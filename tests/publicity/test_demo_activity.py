@@ -1,0 +1,54 @@
+"""The demo year: plans, draws, visits and results that make every dashboard figure non-trivial."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from inspections.models import Result
+from plans.models import Plan
+from publicity.dashboard import figures
+from publicity.models import PublishedResult
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_refuses_to_run_without_debug(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo_activity")
+
+
+def test_it_loads_a_year_that_fills_every_figure_and_changes_nothing_the_second_time(  # type: ignore[no-untyped-def]
+    settings, time_machine, tmp_path
+) -> None:
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    time_machine.move_to(dt.datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+    call_command("load_demo", "--no-logins", "--targets", "5000", stdout=StringIO())
+    out = StringIO()
+    call_command("load_demo_activity", stdout=out)
+    assert "演示年度活动" in out.getvalue()
+
+    f = figures(year=2026, today=dt.date(2026, 11, 20))
+    t = f.total
+    assert t.tasks_planned >= 8 and t.tasks_finished >= 1 and t.tasks_not_started >= 1
+    assert t.drawn > 100 and t.visits_done > 50 and t.visits_saved > 0
+    assert t.entered_late > 0 and t.visits_overdue > 0
+    assert t.follow_ups_open > 0 and t.follow_ups_overdue > 0
+    assert t.coverage is not None and t.coverage >= 3
+    assert t.publicity_rate == 100
+    assert 0 < t.drawn_tiered < t.drawn
+    assert {r.tier for r in f.finds} >= {"A", "B", "C", "D", "-"}
+    assert f.fairness_checked > 0
+    assert PublishedResult.objects.count() > 0
+
+    counts = (Plan.objects.count(), Result.objects.count(), PublishedResult.objects.count())
+    again = StringIO()
+    call_command("load_demo_activity", stdout=again)
+    assert "已存在" in again.getvalue()
+    assert (Plan.objects.count(), Result.objects.count(), PublishedResult.objects.count()) == counts
