@@ -164,6 +164,66 @@ def _draw_round(w: World) -> Any:
     return draw_round
 
 
+def _results(w: World) -> dict[str, Any]:
+    """A submitted result of department A's visit, with evidence, a pending correction and a ledger entry."""
+    import datetime as dt
+
+    from inspections.models import (
+        Correction,
+        Evidence,
+        FollowUp,
+        ItemResult,
+        Result,
+        ResultCategory,
+    )
+
+    draw_round = _draw_round(w)
+    visit = draw_round.drawn.get().coverage.visit
+    result = Result.objects.create(
+        visit=visit,
+        completed_on=dt.date(2026, 5, 12),
+        findings="未按规定公示年度报告",
+        problem_found=True,
+        deadline=dt.date(2026, 6, 9),
+        entered_by=w.staff,
+    )
+    item_result = ItemResult.objects.create(result=result, task=draw_round.task, problem_found=True)
+    item_result.categories.add(ResultCategory.objects.get(scheme="2024", code="0201"))
+    evidence = Evidence.objects.create(
+        visit=visit,
+        kind="photo",
+        content_type="image/jpeg",
+        original_name="现场.jpg",
+        path=f"evidence/{visit.pk}/x.jpg",
+        size=3,
+        sha256="0" * 64,
+        uploaded_by=w.staff,
+    )
+    correction = Correction.objects.create(
+        result=result, department=w.department, reason="漏记问题", proposed={}, requested_by=w.staff
+    )
+    follow_up = FollowUp.objects.create(
+        item_result=item_result, visit=visit, target=w.target, task=draw_round.task, department=w.department
+    )
+    return {
+        "visit": visit.pk,
+        "task": draw_round.task_id,
+        "evidence": evidence.pk,
+        "correction": correction.pk,
+        "follow_up": follow_up.pk,
+    }
+
+
+def _notification(w: World) -> int:
+    """A notification of alice's about department A's target (publicity and dashboard)."""
+    from registries.models import Notification
+
+    note, _ = Notification.objects.get_or_create(
+        user=w.staff, key="walk", defaults={"kind": "walk", "title": w.target.name, "body": w.target.credit_code or ""}
+    )
+    return note.pk
+
+
 # URL name (or route, for unnamed patterns) -> the path kwargs pointing at department A's records.
 KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "registries:target_detail": lambda w: {"pk": w.target.pk},
@@ -188,6 +248,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     # Credit risk and plans (helper E).
     "credit_risk:policy_edit": lambda w: {"pk": 1},
     "credit_risk:target_tier": lambda w: {"pk": w.target.pk},
+    "credit_risk:observation_set": lambda w: {"pk": w.target.pk},
     "plans:import_preview": lambda w: {"token": "no-such-upload"},
     "plans:detail": lambda w: {"pk": _plan(w).pk},
     "plans:publish": lambda w: {"pk": _plan(w).pk},
@@ -209,6 +270,22 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "inspections:round_redraw": lambda w: {"pk": _draw_round(w).pk},
     "inspections:round_tiers_file": lambda w: {"pk": _draw_round(w).pk},
     "inspections:visit_done": lambda w: {"pk": _draw_round(w).drawn.get().coverage.visit_id},
+    # Results, corrections and follow-up.
+    "inspections:visit_detail": lambda w: {"pk": _results(w)["visit"]},
+    "inspections:visit_draft": lambda w: {"pk": _results(w)["visit"]},
+    "inspections:visit_submit": lambda w: {"pk": _results(w)["visit"]},
+    "inspections:evidence_upload": lambda w: {"pk": _results(w)["visit"]},
+    "inspections:correction_create": lambda w: {"pk": _results(w)["visit"]},
+    "inspections:evidence_file": lambda w: {"pk": _results(w)["evidence"]},
+    "inspections:evidence_delete": lambda w: {"pk": _results(w)["evidence"]},
+    "inspections:correction_detail": lambda w: {"pk": _results(w)["correction"]},
+    "inspections:follow_up_detail": lambda w: {"pk": _results(w)["follow_up"]},
+    "inspections:task_results": lambda w: {"task_id": _results(w)["task"]},
+    "inspections:task_summary_export": lambda w: {"task_id": _results(w)["task"], "department_id": w.department.pk},
+    # Publicity and dashboard.
+    "dashboard:rows": lambda w: {"key": "visits_done"},
+    "dashboard:export": lambda w: {"which": "figures"},
+    "notifications:open": lambda w: {"pk": _notification(w)},
 }
 
 # The Django admin sends anyone who is not `is_staff` to its own login page, whatever the object.
@@ -230,7 +307,18 @@ BOB_EXPECTS: dict[tuple[str, str], int] = {
     ("POST", "registries:conflict_delete"): 404,
     ("GET", "registries:expert_detail"): 404,
     ("GET", "registries:item_edit"): 403,
+    ("POST", "credit_risk:observation_set"): 404,
     ("POST", "registries:item_edit"): 403,
+    ("GET", "inspections:visit_detail"): 404,
+    ("GET", "inspections:evidence_file"): 404,
+    ("GET", "inspections:correction_detail"): 404,
+    ("GET", "inspections:follow_up_detail"): 404,
+    ("POST", "inspections:follow_up_detail"): 404,
+    ("GET", "inspections:task_results"): 404,
+    ("GET", "inspections:task_summary_export"): 404,
+    # Publicity and dashboard.
+    ("GET", "notifications:open"): 404,
+    ("POST", "notifications:open"): 404,
 }
 
 
