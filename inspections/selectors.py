@@ -21,7 +21,7 @@ from inspections.models import (
     VisitCoverage,
     VisitStatus,
 )
-from plans.models import Plan, Task
+from plans.models import Plan, PlanStatus, Task
 from registries.access import scoped
 from registries.models import Role, User
 
@@ -69,6 +69,7 @@ def public_rounds() -> QuerySet[DrawRound]:
     )
     return (
         DrawRound.objects.filter(status=RoundStatus.DONE)
+        .exclude(task__plan__status=PlanStatus.DRAFT)
         .annotate(pending=Exists(pending))
         .filter(pending=False)
         .select_related("task__plan__owner", "task__initiator")

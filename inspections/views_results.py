@@ -25,6 +25,7 @@ from inspections.models import (
     CalendarYear,
     Correction,
     Evidence,
+    EvidenceKind,
     FollowUpStatus,
     StepKind,
     Visit,
@@ -61,14 +62,16 @@ def _error(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _slot_rows(visit: Visit, data: dict[str, object]) -> list[tuple[result_services.Slot, set[int], bool]]:
+def _slot_rows(
+    visit: Visit, data: dict[str, object], slots: list[result_services.Slot] | None = None
+) -> list[tuple[result_services.Slot, set[int], bool]]:
     """Per slot: the slot, the chosen category ids, and whether one of them is beyond "未发现问题"."""
     chosen = data.get("items") or {}
     assert isinstance(chosen, dict)
     first, _others = result_services.category_groups()
     first_ids = {c.pk for c in first}
     rows = []
-    for slot in result_services.visit_slots(visit):
+    for slot in result_services.visit_slots(visit) if slots is None else slots:
         ids = {int(c) for c in chosen.get(slot.key, [])}
         rows.append((slot, ids, bool(ids - first_ids)))
     return rows
@@ -213,8 +216,13 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     if not path.is_file():
         raise Http404
     response = FileResponse(path.open("rb"), content_type=evidence.content_type)
-    response["Content-Disposition"] = f"inline; filename=evidence-{evidence.pk}.{path.suffix.lstrip('.')}"
+    # Photos show inline; documents download (a PDF is accepted on its header alone). Either way
+    # the file runs nothing in the app's origin and no shared cache keeps confidential material.
+    disposition = "inline" if evidence.kind == EvidenceKind.PHOTO else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename=evidence-{evidence.pk}{path.suffix}"
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
     return cast(HttpResponse, response)
 
 
@@ -261,7 +269,7 @@ def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
             "current": current,
             "data": data,
             "reason": request.POST.get("reason", ""),
-            "slot_rows": _slot_rows(visit, data),
+            "slot_rows": _slot_rows(visit, data, result_services.result_slots(current)),
             **_category_context(),
         },
     )
@@ -314,7 +322,7 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     categories = {c.pk: c for c in result_services.categories_in_force()}
     proposed_rows = [
         (slot, [categories[c] for c in proposed.get("items", {}).get(slot.key, []) if c in categories])
-        for slot in result_services.visit_slots(visit)
+        for slot in result_services.result_slots(correction.result)
     ]
     return render(
         request,

@@ -22,8 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, ExtractMonth
 
 from credit_risk.allocation import ALL_TIERS, tier_rates
 from credit_risk.models import Tier
@@ -32,6 +32,7 @@ from inspections.models import (
     DrawRound,
     FollowUp,
     FollowUpStatus,
+    ItemResult,
     Result,
     RoundStatus,
     Visit,
@@ -250,8 +251,28 @@ def task_pending() -> Exists:
     )
 
 
-def _current_problem() -> Subquery:
-    return Subquery(Result.objects.filter(visit=OuterRef("visit_id")).order_by("-version").values("problem_found")[:1])
+def rounds_drawn() -> Coalesce:
+    """How many effective rounds a task (OuterRef "pk") has drawn."""
+    counted = effective_rounds().filter(task=OuterRef("pk")).order_by().values("task").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")[:1]), 0)
+
+
+def rounds_due() -> Coalesce:
+    """The rounds a task owes this year (times per year; once when not set)."""
+    return Coalesce(F("times_per_year"), 1)
+
+
+def own_problem() -> Exists:
+    """A coverage row (OuterRef) whose visit's current result found a problem in an item of the
+    row's own task: a visit merged for several tasks credits each with its own findings only."""
+    newer = Result.objects.filter(visit=OuterRef("result__visit"), version__gt=OuterRef("result__version"))
+    return Exists(
+        ItemResult.objects.filter(
+            result__visit=OuterRef("visit_id"), task=OuterRef("drawn__round__task_id"), problem_found=True
+        )
+        .annotate(superseded=Exists(newer))
+        .filter(superseded=False)
+    )
 
 
 def figures(*, year: int, today: dt.date, department: Department | None = None) -> Figures:
@@ -266,8 +287,8 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
     total = Row(None, "合计")
 
     # Tasks and rounds: a few hundred rows, read once.
-    tasks = list(year_tasks(year, dept_id).values_list("pk", "initiator_id", "start_month"))
-    task_dept = {pk: initiator for pk, initiator, _s in tasks}
+    tasks = list(year_tasks(year, dept_id).values_list("pk", "initiator_id", "start_month", "times_per_year"))
+    task_dept = {pk: initiator for pk, initiator, _s, _t in tasks}
     rounds = list(
         year_rounds(year, dept_id)
         .select_related("task__policy")
@@ -294,14 +315,17 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
     rounds_of: dict[int, list[DrawRound]] = defaultdict(list)
     for r in rounds:
         rounds_of[r.task_id].append(r)
-    for pk, initiator, start_month in tasks:
+    for pk, initiator, start_month, times in tasks:
         task_rounds = rounds_of.get(pk, [])
         for target_row in (row(initiator), total):
             target_row.tasks_planned += 1
             if task_rounds:
                 target_row.tasks_started += 1
                 target_row.tasks_tiered += any(r.uses_tiers for r in task_rounds)
-                target_row.tasks_finished += not any(r.pk in pending_rounds for r in task_rounds)
+                # Finished: every round the task owes this year drawn, and every visit entered.
+                target_row.tasks_finished += len(task_rounds) >= (times or 1) and not any(
+                    r.pk in pending_rounds for r in task_rounds
+                )
             elif period_started(start_month, year, today):
                 target_row.tasks_not_started += 1
     for r in rounds:
@@ -310,13 +334,24 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
             target_row.drawn += n
             target_row.drawn_tiered += n if r.uses_tiers else 0
 
-    # Visits, entries, deadlines: one grouped query and one for the distinct totals.
-    coverage = VisitCoverage.objects.filter(drawn__round_id__in=round_ids).order_by()
+    # Visits, entries, deadlines: one grouped query and one for the distinct totals. The
+    # publicity rate counts the same rows on both sides: entered (visit, task) coverage rows, and
+    # those of them whose (visit, task) has a publication.
+    coverage = (
+        VisitCoverage.objects.filter(drawn__round_id__in=round_ids)
+        .annotate(
+            is_published=Exists(
+                PublishedResult.objects.filter(visit=OuterRef("visit_id"), task=OuterRef("drawn__round__task_id"))
+            )
+        )
+        .order_by()
+    )
     visit_counts = {
         "visits_done": Count("visit_id", distinct=True, filter=Q(visit__status__in=VISITED)),
         "visit_rows_done": Count("id", filter=Q(visit__status__in=VISITED)),
         "visits_entered": Count("visit_id", distinct=True, filter=Q(visit__status=VisitStatus.ENTERED)),
         "inspections_entered": Count("id", filter=Q(visit__status=VisitStatus.ENTERED)),
+        "published": Count("id", filter=Q(visit__status=VisitStatus.ENTERED, is_published=True)),
         "visits_overdue": Count(
             "visit_id", distinct=True, filter=Q(visit__status=VisitStatus.DONE, visit__entry_deadline__lt=today)
         ),
@@ -336,11 +371,6 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
     ):
         row(dept).entered_late = n
     total.entered_late = late.aggregate(n=Count("visit_id", distinct=True))["n"] or 0
-
-    published = PublishedResult.objects.filter(task_id__in=list(task_dept)).order_by()
-    for dept, n in published.values_list("task__initiator_id").annotate(n=Count("id")):
-        row(dept).published = n
-        total.published += n
 
     # Enterprise coverage: targets maintained by each department (registry-wide denominator).
     enterprises = Target.objects.filter(kind=TargetKind.ENTERPRISE, status=TargetStatus.ACTIVE).order_by()
@@ -371,19 +401,15 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
         total.follow_ups_open += n_open
         total.follow_ups_overdue += n_over
 
-    # Find rate per tier: entered visits of each drawn row's tier, with a problem in the current result.
-    entered = coverage.filter(visit__status=VisitStatus.ENTERED)
+    # Find rate per tier: entered visits of each drawn row's tier, and those where the current
+    # result found a problem in an item of that row's own task (a merged visit credits each task
+    # with its own findings only).
+    entered = VisitCoverage.objects.filter(drawn__round_id__in=round_ids, visit__status=VisitStatus.ENTERED).order_by()
     visits_by = dict(entered.values_list("drawn__tier").annotate(n=Count("visit_id", distinct=True)))
-    # From the (few) current results with a problem to the drawn rows of their visits.
-    newer = Result.objects.filter(visit=OuterRef("visit"), version__gt=OuterRef("version"))
     problems_by = dict(
-        Result.objects.filter(
-            problem_found=True, visit__status=VisitStatus.ENTERED, visit__coverage__drawn__round_id__in=round_ids
-        )
-        .annotate(superseded=Exists(newer))
-        .filter(superseded=False)
-        .order_by()
-        .values_list("visit__coverage__drawn__tier")
+        entered.annotate(found=own_problem())
+        .filter(found=True)
+        .values_list("drawn__tier")
         .annotate(n=Count("visit_id", distinct=True))
     )
     order = [*ALL_TIERS, "-"]
@@ -502,11 +528,11 @@ def drill_rows(*, key: str, year: int, today: dt.date, department_id: int | None
             .order_by("initiator__name", "plan", "number")
         )
         has_round = Exists(effective_rounds().filter(task=OuterRef("pk")))
-        tasks = tasks.annotate(started=has_round, pending=task_pending())
+        tasks = tasks.annotate(started=has_round, pending=task_pending(), rounds=rounds_drawn())
         if key == "tasks_started":
             return tasks.filter(started=True)
         if key == "tasks_finished":
-            return tasks.filter(started=True, pending=False)
+            return tasks.filter(started=True, pending=False, rounds__gte=rounds_due())
         if key == "tasks_not_started":
             month_now = today.month if today.year == year else (12 if today.year > year else 0)
             return tasks.filter(started=False).filter(
@@ -561,7 +587,7 @@ def task_progress(*, year: int, department_id: int | None) -> list[dict[str, Any
         v["drawn__round__task_id"]: v
         for v in VisitCoverage.objects.filter(drawn__round_id__in=[r.pk for r in rounds])
         .order_by()
-        .annotate(problem=_current_problem())
+        .annotate(problem=own_problem())
         .values("drawn__round__task_id")
         .annotate(
             done=Count("id", filter=Q(visit__status__in=VISITED)),

@@ -16,6 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from publicity.dashboard import Figures, Row
+from registries.importing.common import guard
 
 RED = PatternFill("solid", fgColor="F8D7DA")
 BOLD = Font(bold=True)
@@ -60,7 +61,8 @@ GOAL_OF = {
 
 def _value(row: Row, attr: str) -> Any:
     value = getattr(row, attr)
-    return float(value) if isinstance(value, Decimal) else value
+    # Department names come from imported tables: never let one be read as a formula.
+    return float(value) if isinstance(value, Decimal) else guard(value)
 
 
 def _table(ws: Worksheet, figures: Figures, start_row: int = 1) -> int:
@@ -211,7 +213,7 @@ def report_to_xlsx(figures: Figures, *, kind: str, tasks: list[dict[str, Any]]) 
     for cell in task_sheet[1]:
         cell.font = BOLD
     for task in tasks:
-        task_sheet.append([task.get(h) for h in headers])
+        task_sheet.append([guard(task.get(h)) for h in headers])
     task_sheet.column_dimensions["C"].width = 40
     return _save(wb)
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.db.models import Prefetch, Q, QuerySet
 
 from inspections.models import FollowUp, FollowUpStatus
+from plans.models import PlanStatus
 from publicity.models import PublishedResult
 from registries.models import ChecklistItemVersion, ItemClaim
 
@@ -15,9 +16,14 @@ def _looks_like_code(text: str) -> bool:
     return bool(text) and text.isascii() and text.isalnum()
 
 
+def public_rows() -> QuerySet[PublishedResult]:
+    """Publications of tasks of published plans only (a draft plan's results stay internal)."""
+    return PublishedResult.objects.exclude(task__plan__status=PlanStatus.DRAFT)
+
+
 def public_results(q: str = "") -> QuerySet[PublishedResult]:
     """Published results, newest first; `q` is a credit code (or object number) or part of a name."""
-    rows = PublishedResult.objects.defer("items").order_by("-completed_on", "-id")
+    rows = public_rows().defer("items").order_by("-completed_on", "-id")
     q = q.strip()
     if not q:
         return rows

@@ -13,11 +13,12 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from inspections.models import ItemResult, Result, VisitCoverage
+from inspections.models import ItemResult, Result, Visit, VisitCoverage
 from plans.models import Task
 from publicity.models import IssueKind, PublicationIssue, PublishedResult, YearGoals
 from registries.audit import audit_record
@@ -95,7 +96,18 @@ def _rows_of(result: Result) -> list[dict[str, Any]]:
 
 @transaction.atomic
 def result_publish(*, result: Result) -> list[PublishedResult]:
-    """Publish the visit's current result (a stale version is replaced by the newest), idempotently."""
+    """Publish the visit's current result (a stale version is replaced by the newest), idempotently.
+
+    Public labels are written in the site's language, whatever the submitter's session speaks.
+    """
+    # Lock the visit: the commit receiver, the daily sweep and a correction publishing at once
+    # must not race on the (visit, task) unique row and record a failure that never was.
+    Visit.objects.select_for_update().filter(pk=result.visit_id).first()
+    with translation.override(settings.LANGUAGE_CODE):
+        return _publish(result)
+
+
+def _publish(result: Result) -> list[PublishedResult]:
     result = (
         Result.objects.filter(visit_id=result.visit_id).select_related("visit__target").order_by("-version").first()
         or result
@@ -147,9 +159,11 @@ def publications_sweep() -> int:
         issue = publication_issue_record(result=result, kind=IssueKind.MISSING)
         try:
             result_publish(result=result)
+            republished = True
         except Exception as exc:
             logger.exception("result %s: publication failed again", result.pk)
             PublicationIssue.objects.filter(pk=issue.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+            republished = False
         with transaction.atomic():
             notify(
                 users=office_users(),
@@ -160,7 +174,11 @@ def publications_sweep() -> int:
                 body=(
                     f"{result.visit.target.name} 的检查结果"
                     f"（第{result.version}版，{result.completed_on:%Y-%m-%d} 完成）"
-                    "已录入但未公示，系统已补公示。请核查公示失败原因，确保公示率100%。"
+                    + (
+                        "已录入但未公示，系统已补公示。请核查公示失败原因，确保公示率100%。"
+                        if republished
+                        else "已录入但未公示，系统补公示再次失败，请立即处理，确保公示率100%。"
+                    )
                 ),
                 url="/dashboard/?alarm=publication",
             )

@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from plans.selectors import public_plans
-from publicity.models import PublishedResult
-from publicity.selectors import closed_outcomes, public_checklist, public_results
+from publicity.selectors import closed_outcomes, public_checklist, public_results, public_rows
 from registries.selectors import paginate
 
 
@@ -49,7 +48,7 @@ def result_list(request: HttpRequest) -> HttpResponse:
 
 
 def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    row = get_object_or_404(PublishedResult, pk=pk)
+    row = get_object_or_404(public_rows(), pk=pk)
     return render(
         request, "publicity/result_detail.html", {"row": row, "outcomes": closed_outcomes([row]).get(row.pk, [])}
     )

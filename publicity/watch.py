@@ -27,9 +27,9 @@ from inspections.calendar import add_working_days
 from inspections.models import FollowUp, FollowUpStatus, TeamMember, Visit, VisitCoverage, VisitStatus
 from inspections.population import effective_rounds
 from plans.models import PUBLISH_DEADLINE, TASK_END_DEADLINE, Plan, PlanStatus, Task
-from publicity.dashboard import task_pending, year_tasks
+from publicity.dashboard import rounds_drawn, rounds_due, task_pending, year_tasks
 from publicity.services import office_users, publications_sweep
-from registries.models import NotificationLevel, Role, User
+from registries.models import Notification, NotificationLevel, Role, User
 from registries.services.notifications import notify
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,37 @@ def _initiators(visit_ids: list[int]) -> dict[int, set[int]]:
     return out
 
 
+CHUNK = 2000
+
+
+def _told(keys: list[str]) -> set[str]:
+    """The causes among `keys` someone was already told of (a cause is told once)."""
+    return set(Notification.objects.filter(key__in=keys).values_list("key", flat=True).distinct())
+
+
 def _notify_visits(visits: QuerySet[Visit], *, key: str, title: str, body: str, level: str, staff_too: bool) -> int:
-    rows = list(visits.select_related("target").order_by("entry_deadline", "pk")[:5000])
+    """Notify each visit's cause once, however many are open: causes told before are skipped in
+    bulk, so the oldest ones never crowd out the new ones."""
+    created = 0
+    pending = visits.select_related("target").order_by("entry_deadline", "pk")
+    last_pk = 0
+    while True:
+        chunk = list(pending.filter(pk__gt=last_pk).order_by("pk")[:CHUNK])
+        if not chunk:
+            return created
+        last_pk = chunk[-1].pk
+        told = _told([f"{key}:visit-{v.pk}" for v in chunk])
+        created += _notify_visit_chunk(
+            [v for v in chunk if f"{key}:visit-{v.pk}" not in told],
+            key=key,
+            title=title,
+            body=body,
+            level=level,
+            staff_too=staff_too,
+        )
+
+
+def _notify_visit_chunk(rows: list[Visit], *, key: str, title: str, body: str, level: str, staff_too: bool) -> int:
     ids = [v.pk for v in rows]
     teams = _team_users(ids)
     initiators = _initiators(ids) if staff_too else {}
@@ -182,8 +211,8 @@ def tasks_unfinished_check(today: dt.date) -> int:
     has_round = Exists(effective_rounds().filter(task=OuterRef("pk")))
     tasks = (
         year_tasks(today.year)
-        .annotate(pending=pending, has_round=has_round)
-        .filter(Q(pending=True) | Q(has_round=False))
+        .annotate(pending=pending, has_round=has_round, rounds=rounds_drawn())
+        .filter(Q(pending=True) | Q(has_round=False) | Q(rounds__lt=rounds_due()))
         .select_related("plan", "initiator")
     )
     office = list(office_users())
@@ -210,14 +239,24 @@ def follow_ups_overdue_check(today: dt.date) -> int:
     overdue = FollowUp.objects.filter(status=FollowUpStatus.OPEN, due_on__lt=today).select_related("target", "task")
     created = 0
     staff_by_dept: dict[int, list[User]] = {}
-    for follow_up in overdue.order_by("due_on", "pk")[:5000]:
+    rows = list(overdue.order_by("due_on", "pk"))
+
+    def cause(follow_up: FollowUp) -> str:
+        # A new step with a new due date is a new cause: told again when that one passes.
+        return f"follow-up-overdue:follow-up-{follow_up.pk}:{follow_up.due_on:%Y%m%d}"
+
+    told: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        told |= _told([cause(f) for f in rows[start : start + CHUNK]])
+    for follow_up in rows:
+        if cause(follow_up) in told:
+            continue
         if follow_up.department_id not in staff_by_dept:
             staff_by_dept[follow_up.department_id] = _staff([follow_up.department_id])
         created += len(
             notify(
                 users=staff_by_dept[follow_up.department_id],
-                # A new step with a new due date is a new cause: told again when that one passes.
-                key=f"follow-up-overdue:follow-up-{follow_up.pk}:{follow_up.due_on:%Y%m%d}",
+                key=cause(follow_up),
                 kind="follow-up-overdue",
                 level=NotificationLevel.WARNING,
                 title=f"后续处理逾期：{follow_up.target.name}",
@@ -243,8 +282,9 @@ def fairness_sweep(limit: int = 50) -> int:
         try:
             round_fairness_check(draw_round=draw_round)
             done += 1
-        except OSError:
-            logger.exception("round %s: fairness check could not read the population files", draw_round.pk)
+        except Exception:
+            # One unreadable round must not stop the others; it is logged and tried again tomorrow.
+            logger.exception("round %s: fairness check failed", draw_round.pk)
     return done
 
 

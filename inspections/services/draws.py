@@ -68,6 +68,9 @@ def draw_round_open(*, task: Task, user: User) -> DrawRound:
     """A new round with a fresh secret; only its commitment is shown until the visits are done."""
     if not can_start_draws(user, task):
         raise PermissionDenied
+    # 一公开: a draw follows the published plan; a draft's tasks are not public yet.
+    if not task.plan.is_public:
+        raise ValidationError("年度抽查计划尚未公布，不能抽取；请先公布计划")
     allowed = task.times_per_year or 1
     rounds = DrawRound.objects.filter(task=task, redraw_of__isnull=True).count()
     if rounds >= allowed:

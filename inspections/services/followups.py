@@ -75,6 +75,33 @@ def follow_ups_open_for(*, result: Result) -> list[FollowUp]:
     return opened
 
 
+CORRECTED_OUTCOME = "经批准更正，不再认定发现问题"
+
+
+def follow_ups_close_corrected(*, result: Result, approved_by: User) -> int:
+    """An approved correction that no longer finds a problem in an item closes that item's open
+    entry, signed by the approving leader (the steps before stay on record). Returns entries closed."""
+    still = set(result.items.filter(problem_found=True).values_list("task_id", "item_id"))
+    closed = 0
+    for follow_up in FollowUp.objects.select_for_update().filter(visit=result.visit, status=FollowUpStatus.OPEN):
+        if (follow_up.task_id, follow_up.item_result.item_id) in still:
+            continue
+        FollowUpStep.objects.create(
+            follow_up=follow_up,
+            kind=StepKind.CLOSE,
+            done_on=timezone.localdate(),
+            note=f"结果第{result.version}版：{result.correction_reason}",
+            recorded_by=approved_by,
+        )
+        follow_up.status = FollowUpStatus.CLOSED
+        follow_up.closed_at = timezone.now()
+        follow_up.due_on = None
+        follow_up.outcome = CORRECTED_OUTCOME
+        follow_up.save(update_fields=["status", "closed_at", "due_on", "outcome"])
+        closed += 1
+    return closed
+
+
 def can_follow_up(user: User, follow_up: FollowUp) -> bool:
     """Staff of the department that follows the finding up."""
     return can_change_department_data(user, follow_up.department_id)
@@ -117,6 +144,8 @@ def follow_up_step_add(
         errors.append("请填写接收机关名称")
     if kind == StepKind.CLOSE and not note.strip():
         errors.append("办结时请写明处理结果")
+    if len(to_body) > 200:
+        errors.append("接收机关名称最多 200 字")
     if len(note) > NOTE_MAX:
         errors.append(f"说明最多 {NOTE_MAX} 字")
     if errors:

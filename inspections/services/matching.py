@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from inspections import matching
 from inspections.bulk import insert_rows
-from inspections.models import DrawnTarget, DrawRound, ItemRequirement, RoundStatus, TeamMember
+from inspections.models import DrawnTarget, DrawRound, ItemRequirement, RoundStatus, TeamMember, VisitStatus
 from inspections.population import task_period
 from plans.models import Task, TaskType
 from registries.access import can_change_department_data
@@ -210,7 +210,15 @@ def _teams_store(*, inputs: _MatchInputs, result: matching.Result, user: User | 
     """Replace the round's teams with `result` and record its problems (inside the caller's transaction)."""
     draw_round = inputs.draw_round
     dept_of = inputs.department_of
-    TeamMember.objects.filter(drawn__round=draw_round).delete()
+    # A team that has visited stays on record: who inspected is who enters (谁检查、谁录入), and
+    # next year's avoidance reads it. Only the rows whose visit is still planned are rematched.
+    visited = set(
+        DrawnTarget.objects.filter(round=draw_round)
+        .exclude(coverage__visit__status=VisitStatus.PLANNED)
+        .filter(coverage__isnull=False)
+        .values_list("id", flat=True)
+    )
+    TeamMember.objects.filter(drawn__round=draw_round).exclude(drawn_id__in=visited).delete()
     names = {}
     officer_rows: list[tuple[int, int, int, Any]] = []
     expert_rows: list[tuple[int, int, Any]] = []
@@ -218,7 +226,7 @@ def _teams_store(*, inputs: _MatchInputs, result: matching.Result, user: User | 
     for pk, key, name in inputs.drawn:
         names[key] = name
         team = result.teams.get(key)
-        if team is None:
+        if team is None or pk in visited:
             continue
         officer_rows.extend((pk, i, dept_of[i], now) for i in team.officers)
         expert_rows.extend((pk, e, now) for e in team.experts)

@@ -38,7 +38,7 @@ from inspections.models import (
     Visit,
     VisitStatus,
 )
-from inspections.services.followups import follow_ups_open_for
+from inspections.services.followups import follow_ups_close_corrected, follow_ups_open_for
 from inspections.signals import result_submitted
 from plans.models import Task
 from registries.audit import audit_record
@@ -109,6 +109,15 @@ def visit_slots(visit: Visit) -> list[Slot]:
     return slots
 
 
+def result_slots(result: Result) -> list[Slot]:
+    """The slots a submitted version answered, with the item versions it was checked against:
+    a correction restates those, whatever the checklist or the task says today."""
+    items = result.items.select_related("task", "item", "item_version").order_by(
+        "task__number", "task_id", "item__code"
+    )
+    return [Slot(i.task, i.item, i.item_version) for i in items]
+
+
 def categories_in_force() -> list[ResultCategory]:
     """The categories of the newest scheme, leaves and top-level groups without children."""
     scheme = ResultCategory.objects.filter(active=True).aggregate(s=Max("scheme"))["s"]
@@ -160,7 +169,7 @@ def entry_from_data(data: Mapping[str, Any]) -> Entry:
     if isinstance(raw_items, Mapping):
         for key, values in raw_items.items():
             if isinstance(values, list | tuple):
-                items[str(key)] = sorted({int(v) for v in values if str(v).isdigit()})
+                items[str(key)] = sorted({int(v) for v in values if str(v).isascii() and str(v).isdigit()})
     return Entry(completed_on, str(data.get("findings") or "")[:FINDINGS_MAX], items)
 
 
@@ -324,6 +333,8 @@ def _sniff(head: bytes, data: io.BytesIO) -> tuple[str, str, EvidenceKind]:
 def evidence_add(*, visit: Visit, user: User, upload: UploadedFile) -> Evidence:
     """A photo or document for a visit whose result is not yet submitted; stored outside the database."""
     _require_team(user, visit)
+    # Lock the visit: an upload racing a submission must not land beside a locked result.
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.is_entered:
         raise ValidationError("结果已提交，不能再上传材料")
     limit = settings.EVIDENCE_MAX_BYTES
@@ -339,22 +350,26 @@ def evidence_add(*, visit: Visit, user: User, upload: UploadedFile) -> Evidence:
     absolute = Path(settings.MEDIA_ROOT) / relative
     absolute.parent.mkdir(parents=True, exist_ok=True)
     absolute.write_bytes(content)
-    evidence = Evidence.objects.create(
-        visit=visit,
-        kind=kind,
-        content_type=content_type,
-        original_name=Path(upload.name or f"upload.{extension}").name[:255],
-        path=str(relative),
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=user,
-    )
-    audit_record(
-        actor=user,
-        action="inspections.evidence_add",
-        obj=evidence,
-        detail={"visit": visit.pk, "sha256": evidence.sha256, "size": evidence.size},
-    )
+    try:
+        evidence = Evidence.objects.create(
+            visit=visit,
+            kind=kind,
+            content_type=content_type,
+            original_name=Path(upload.name or f"upload.{extension}").name[:255],
+            path=str(relative),
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            uploaded_by=user,
+        )
+        audit_record(
+            actor=user,
+            action="inspections.evidence_add",
+            obj=evidence,
+            detail={"visit": visit.pk, "sha256": evidence.sha256, "size": evidence.size},
+        )
+    except Exception:
+        absolute.unlink(missing_ok=True)  # no file without its row
+        raise
     return evidence
 
 
@@ -362,7 +377,9 @@ def evidence_add(*, visit: Visit, user: User, upload: UploadedFile) -> Evidence:
 def evidence_remove(*, evidence: Evidence, user: User) -> None:
     """Take back a file uploaded by mistake, while the result is still a draft."""
     _require_team(user, evidence.visit)
-    if evidence.result_id is not None:
+    visit = Visit.objects.select_for_update().get(pk=evidence.visit_id)
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if evidence.result_id is not None or visit.is_entered:
         raise ValidationError("已随结果提交的材料不能删除")
     path = Path(settings.MEDIA_ROOT) / evidence.path
     audit_record(
@@ -422,6 +439,8 @@ def _write_version(
         )
         ItemResultCategory.objects.bulk_create(ItemResultCategory(item_result=item_result, category=c) for c in cats)
     follow_ups_open_for(result=result)
+    if approved_by is not None:
+        follow_ups_close_corrected(result=result, approved_by=approved_by)
     transaction.on_commit(lambda: result_submitted.send(sender=Result, result=result))
     return result
 
@@ -493,14 +512,15 @@ def correction_request(*, result: Result, user: User, reason: str, proposed: Map
     entry.completed_on = entry.completed_on or result.completed_on
     _validate(
         entry,
-        visit_slots(visit),
+        result_slots(result),
         period_start=visit.period_start,
         fixed_date=result.completed_on,
         today=timezone.localdate(),
     )
     if Correction.objects.filter(result=result, status=CorrectionStatus.PENDING).exists():
         raise ValidationError("该结果已有待审批的更正申请")
-    assert user.department_id is not None
+    if user.department_id is None:
+        raise ValidationError("您的账号未设所属单位，无法提交更正申请")
     correction = Correction.objects.create(
         result=result, department_id=user.department_id, reason=reason, proposed=entry.as_json(), requested_by=user
     )
@@ -539,7 +559,7 @@ def correction_decide(*, correction: Correction, user: User, approve: bool, note
         if current_result(visit) != original:
             raise ValidationError("该结果已被更正，原申请不再适用")
         entry = entry_from_data(correction.proposed)
-        slots = visit_slots(visit)
+        slots = result_slots(original)
         chosen = _validate(
             entry, slots, period_start=visit.period_start, fixed_date=original.completed_on, today=timezone.localdate()
         )

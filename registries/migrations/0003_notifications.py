@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '通知',
                 'verbose_name_plural': '通知',
                 'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', 'read_at'], name='notification_unread')],
+                'indexes': [models.Index(fields=['user', 'read_at'], name='notification_unread'), models.Index(fields=['key'], name='notification_key')],
                 'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='notification_once_per_cause')],
             },
         ),

@@ -38,7 +38,11 @@ class Notification(models.Model):
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_cause")]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            # The daily checks ask which causes were told already, across users.
+            models.Index(fields=["key"], name="notification_key"),
+        ]
 
     def __str__(self) -> str:
         return self.title

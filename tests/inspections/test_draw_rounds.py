@@ -302,3 +302,16 @@ def test_it_requeues_a_round_stuck_in_the_queue_and_leaves_a_fresh_one(
     assert stuck.status == RoundStatus.DONE and verify_round(stuck).ok
     assert fresh.status == RoundStatus.QUEUED
     assert AuditEvent.objects.filter(action="inspections.draw_requeue", object_id=str(stuck.pk)).exists()
+
+
+def test_it_refuses_to_draw_for_a_plan_not_yet_published(alice: User) -> None:
+    from plans.models import PlanStatus
+
+    assert alice.department is not None
+    task = make_task(alice.department, uses_tiers=False)
+    task.plan.status = PlanStatus.DRAFT
+    task.plan.save(update_fields=["status"])
+
+    with pytest.raises(ValidationError, match="尚未公布"):
+        draw_round_open(task=task, user=alice)
+    assert not DrawRound.objects.filter(task=task).exists()

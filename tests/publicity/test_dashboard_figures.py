@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -80,10 +81,12 @@ def test_it_computes_credit_tier_use_and_flags_it_below_the_goal(county: County)
 def test_it_counts_problems_per_hundred_visits_by_tier(county: County) -> None:
     f = figures(year=2026, today=TODAY)
     finds = {row.tier: (row.visits, row.problems, row.per_hundred) for row in f.finds}
-    # Entered grain 0-4 have tiers A A B B B; problems at grain 1 (A) and 2 (B); untiered: a2's five + fuel's four.
+    # Entered grain 0-4 have tiers A A B B B; problems at grain 1 (A) and 2 (B), both under a1.
+    # Untiered: a2's five rows (the same merged visits, but a2's own item found nothing) and
+    # fuel's four (fuel 0 with a problem under b1): a merged visit credits each task its own finds.
     assert finds["A"] == (2, 1, Decimal("50.0"))
     assert finds["B"] == (3, 1, Decimal("33.3"))
-    assert finds["-"] == (9, 3, Decimal("33.3"))
+    assert finds["-"] == (9, 1, Decimal("11.1"))
     assert "C" not in finds
 
 
@@ -116,3 +119,18 @@ def test_it_shows_one_department_only_its_own_figures(county: County) -> None:
 def test_it_counts_nothing_for_another_year(county: County) -> None:
     f = figures(year=2025, today=TODAY)
     assert (f.total.tasks_planned, f.total.drawn, f.total.visits_done, f.total.published) == (0, 0, 0, 0)
+
+
+def test_it_does_not_count_a_task_finished_while_it_owes_a_round(county: County) -> None:
+    from publicity.dashboard import drill_rows
+    from publicity.watch import tasks_unfinished_check
+    from registries.models import Notification
+
+    county.b1.times_per_year = 2  # drawn once, every visit entered: one round still owed
+    county.b1.save(update_fields=["times_per_year"])
+
+    f = figures(year=2026, today=TODAY)
+    assert _row(f, county.drc).tasks_finished == 0
+    assert not drill_rows(key="tasks_finished", year=2026, today=TODAY, department_id=county.drc.pk).exists()
+    tasks_unfinished_check(dt.date(2026, 12, 21))
+    assert Notification.objects.filter(key=f"task-unfinished:task-{county.b1.pk}").exists()

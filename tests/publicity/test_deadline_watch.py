@@ -112,3 +112,23 @@ def test_it_sends_nothing_to_departments_without_causes(county: County, region) 
     daily_watch(today=TODAY)
     assert not Notification.objects.filter(user=staff).exists()
     assert Department.objects.filter(pk=quiet.pk).exists()
+
+
+def test_it_reaches_new_causes_however_many_old_ones_stay_open(county: County, ivan: User, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from inspections.models import Visit, VisitStatus
+    from publicity import watch
+
+    monkeypatch.setattr(watch, "CHUNK", 1)  # every open cause fills a chunk of its own
+    watch.results_overdue_check(TODAY)
+    told = _watch_keys(ivan)
+    newly = (
+        Visit.objects.filter(status=VisitStatus.PLANNED, coverage__drawn__team__inspector__user=ivan).distinct().first()
+    )
+    assert newly is not None
+    newly.status, newly.visited_on, newly.entry_deadline = VisitStatus.DONE, TODAY - dt.timedelta(days=40), TODAY
+    newly.save(update_fields=["status", "visited_on", "entry_deadline"])
+
+    created = watch.results_overdue_check(TODAY + dt.timedelta(days=1))
+
+    assert _watch_keys(ivan) - told == {f"result-overdue:visit-{newly.pk}"}
+    assert created >= 1

@@ -72,3 +72,19 @@ def test_it_publishes_the_checklist_with_current_versions_and_legal_bases(client
     assert "阳城县市场监督管理局" in body
     assert "粮食收购资格检查" in client.get(reverse("publicity:checklist"), {"q": "收购"}).content.decode()
     assert "粮食收购资格检查" not in client.get(reverse("publicity:checklist"), {"q": "成品油"}).content.decode()
+
+
+def test_it_keeps_the_results_of_a_plan_that_is_a_draft_again_off_the_public_site(
+    client: Client, county: County
+) -> None:
+    from plans.models import PlanStatus
+
+    target = county.fuel[0]
+    row = PublishedResult.objects.filter(visit__target=target).first()
+    assert row is not None
+    row.task.plan.status = PlanStatus.DRAFT
+    row.task.plan.save(update_fields=["status"])
+
+    body = client.get(reverse("publicity:result_list"), {"q": target.credit_code}).content.decode()
+    assert target.name not in body
+    assert client.get(reverse("publicity:result_detail", args=[row.pk])).status_code == 404

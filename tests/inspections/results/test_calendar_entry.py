@@ -52,3 +52,21 @@ def test_it_yields_exactly_the_days_of_the_ranges_it_was_given(ranges: list[tupl
             day += dt.timedelta(days=1)
 
     assert parse_day_lines("\n".join(lines), 2027) == expected
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_visits_done_before_results_existed_their_deadline(world) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    from django.apps import apps
+
+    from inspections.models import Visit
+
+    migration = importlib.import_module("inspections.migrations.0006_backfill_entry_deadlines")
+    Visit.objects.filter(pk=world.visits[0].pk).update(status="done", visited_on=D(2026, 4, 28))
+
+    migration.backfill(apps, None)
+
+    visit = Visit.objects.get(pk=world.visits[0].pk)
+    assert (visit.entry_deadline, visit.deadline_provisional) == (D(2026, 5, 28), False)
+    assert Visit.objects.filter(entry_deadline__isnull=False).count() == 1

@@ -86,3 +86,32 @@ def test_it_needs_a_reason_a_valid_proposal_and_one_request_at_a_time(
 def test_it_refuses_a_correction_from_outside_the_team(world: World, alice: User, submitted: Result) -> None:
     with pytest.raises(PermissionDenied):
         correction_request(result=submitted, user=alice, reason="代为更正", proposed=_proposal(world))
+
+
+def test_it_closes_the_ledger_entry_of_a_finding_the_correction_withdraws(
+    world: World, ivan: User, leo: User
+) -> None:
+    result = result_submit(visit=world.visits[0], user=ivan, data=entry(world, {1: ["07"]}, findings="库存不符"))
+    ledger = FollowUp.objects.get(visit=world.visits[0])
+    correction = correction_request(result=result, user=ivan, reason="复核后库存相符", proposed=entry(world))
+
+    correction_decide(correction=correction, user=leo, approve=True, note="同意")
+
+    ledger.refresh_from_db()
+    assert (ledger.status, ledger.outcome) == ("closed", "经批准更正，不再认定发现问题")
+    assert ledger.steps.get().recorded_by == leo
+
+
+def test_it_corrects_what_was_answered_even_after_the_task_gained_an_item(
+    world: World, ivan: User, leo: User, submitted: Result
+) -> None:
+    from tests.factories import ChecklistItemVersionFactory
+
+    world.task.items.add(ChecklistItemVersionFactory(item__code="SJ-LS-009", name="粮食质量安全检查").item)
+    correction = correction_request(result=submitted, user=ivan, reason="录入时漏记库存问题", proposed=_proposal(world))
+
+    correction_decide(correction=correction, user=leo, approve=True, note="同意")
+
+    new = current_result(world.visits[0])
+    assert new is not None and new.version == 2
+    assert sorted(i.item_id for i in new.items.all()) == sorted(i.pk for i in world.items)

@@ -246,3 +246,22 @@ def test_it_takes_a_task_whose_items_are_only_text_as_one_result_and_publishes_i
     published = PublishedResult.objects.get(visit=visit)
     assert published.result == result
     assert published.items == [{"item": "粮食收购资格及收购活动检查", "categories": ["发现问题待后续处理"]}]
+
+
+def test_it_keeps_the_team_of_a_visit_that_took_place_when_staff_rematch(world: World, ivan: User, alice: User) -> None:
+    from inspections.models import TeamMember
+    from inspections.services.matching import match_round
+
+    visited = world.visits[0]
+    visit_complete(visit=visited, user=ivan, visited_on=D(2026, 5, 12))
+    before = set(TeamMember.objects.filter(drawn__coverage__visit=visited).values_list("pk", "inspector_id"))
+    planned = set(TeamMember.objects.filter(drawn__coverage__visit=world.visits[1]).values_list("pk", flat=True))
+
+    match_round(draw_round=world.round, user=alice)
+
+    assert set(TeamMember.objects.filter(drawn__coverage__visit=visited).values_list("pk", "inspector_id")) == before
+    # The planned visit's team was matched again (new rows).
+    assert not planned & set(
+        TeamMember.objects.filter(drawn__coverage__visit=world.visits[1]).values_list("pk", flat=True)
+    )
+    result_submit(visit=visited, user=ivan, data=entry(world))

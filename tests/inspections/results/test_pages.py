@@ -107,6 +107,8 @@ def test_it_serves_evidence_only_to_who_may_see_the_visit(world: World, ivan: Us
     url = reverse("inspections:evidence_file", args=[evidence.pk])
     mine = client.get(url)
     assert mine.status_code == 200 and mine["Content-Type"] == "image/jpeg"
+    assert mine["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert "no-store" in mine["Cache-Control"]
     assert b"".join(mine.streaming_content) == jpeg_bytes()  # type: ignore[attr-defined]
     assert _client(alice).get(url).status_code == 200
     assert _client(bob).get(url).status_code == 404
