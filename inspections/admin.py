@@ -23,6 +23,13 @@ class ResultCategoryAdmin(admin.ModelAdmin):
         # Results point at categories: retire one (active=False) instead of deleting it.
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Renaming a category in place would rewrite every result that chose it: a change of
+        # the national scheme is a new scheme's rows; an existing row can only be retired or moved.
+        if obj is not None:
+            return ("scheme", "code", "name", "parent", "is_problem")
+        return ()
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -80,6 +80,9 @@ class Result(models.Model):
     approved_by = models.ForeignKey(
         User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("批准人")
     )
+    # Set by PostgreSQL on insert (`result_stamp_transaction`): the transaction that wrote the
+    # version. Only that transaction may add its item results; later ones find it final.
+    created_txid = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("检查结果")
@@ -93,7 +96,33 @@ class Result(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["entered_at"], name="result_entered_at")]
-        triggers = [pgtrigger.Protect(name="result_is_final", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="result_is_final", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="result_stamp_transaction",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="NEW.created_txid := txid_current(); RETURN NEW;",
+            ),
+            # A version after the first exists only as an approved correction's new result
+            # (checked at commit: the correction is marked approved after the version is written).
+            pgtrigger.Trigger(
+                name="result_version_needs_approval",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                condition=pgtrigger.Condition('NEW."version" > 1'),
+                func="""
+                    IF NOT EXISTS (
+                        SELECT 1 FROM inspections_correction c
+                        WHERE c.new_result_id = NEW.id AND c.status = 'approved'
+                    ) THEN
+                        RAISE EXCEPTION 'pgtrigger: Cannot add a result version without an approved correction';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visit_id} v{self.version}"
@@ -127,7 +156,21 @@ class ItemResult(models.Model):
                 fields=["result", "task"], condition=Q(item__isnull=True), name="item_result_task_unique"
             ),
         ]
-        triggers = [pgtrigger.Protect(name="item_result_is_final", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="item_result_is_final", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="item_result_only_with_its_result",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="""
+                    IF (SELECT r.created_txid FROM inspections_result r WHERE r.id = NEW.result_id)
+                        IS DISTINCT FROM txid_current() THEN
+                        RAISE EXCEPTION 'pgtrigger: Cannot add to a submitted result';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.result_id}: {self.item_id}"
@@ -140,7 +183,20 @@ class ItemResultCategory(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item_result", "category"], name="item_result_category_unique")]
         triggers = [
-            pgtrigger.Protect(name="item_result_category_is_final", operation=pgtrigger.Update | pgtrigger.Delete)
+            pgtrigger.Protect(name="item_result_category_is_final", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="item_category_only_with_its_result",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="""
+                    IF (SELECT r.created_txid FROM inspections_itemresult i
+                        JOIN inspections_result r ON r.id = i.result_id WHERE i.id = NEW.item_result_id)
+                        IS DISTINCT FROM txid_current() THEN
+                        RAISE EXCEPTION 'pgtrigger: Cannot add to a submitted result';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,7 +235,23 @@ class Evidence(models.Model):
                 name="evidence_of_result_is_final",
                 operation=pgtrigger.Update | pgtrigger.Delete,
                 condition=pgtrigger.Condition('OLD."result_id" IS NOT NULL'),
-            )
+            ),
+            # A draft's file joins only a result of its own visit, written in the same transaction.
+            pgtrigger.Trigger(
+                name="evidence_joins_its_own_result",
+                operation=pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Condition('OLD."result_id" IS NULL AND NEW."result_id" IS NOT NULL'),
+                func="""
+                    IF NOT EXISTS (
+                        SELECT 1 FROM inspections_result r
+                        WHERE r.id = NEW.result_id AND r.visit_id = NEW.visit_id AND r.created_txid = txid_current()
+                    ) THEN
+                        RAISE EXCEPTION 'pgtrigger: Cannot attach evidence to another or an earlier result';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -88,9 +88,7 @@ def test_it_refuses_a_correction_from_outside_the_team(world: World, alice: User
         correction_request(result=submitted, user=alice, reason="代为更正", proposed=_proposal(world))
 
 
-def test_it_closes_the_ledger_entry_of_a_finding_the_correction_withdraws(
-    world: World, ivan: User, leo: User
-) -> None:
+def test_it_closes_the_ledger_entry_of_a_finding_the_correction_withdraws(world: World, ivan: User, leo: User) -> None:
     result = result_submit(visit=world.visits[0], user=ivan, data=entry(world, {1: ["07"]}, findings="库存不符"))
     ledger = FollowUp.objects.get(visit=world.visits[0])
     correction = correction_request(result=result, user=ivan, reason="复核后库存相符", proposed=entry(world))
