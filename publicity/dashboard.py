@@ -42,7 +42,7 @@ from inspections.models import (
 from inspections.population import effective_rounds
 from plans.models import PlanStatus, Task
 from publicity.models import FairnessCheck, PublicationIssue, PublishedResult, YearGoals
-from registries.models import Department, Target, TargetKind, TargetStatus
+from registries.models import MARKET_ENTITY_KINDS, Department, Target, TargetKind, TargetStatus
 
 VISITED = (VisitStatus.DONE, VisitStatus.ENTERED)
 HUNDRED = Decimal(100)
@@ -66,8 +66,10 @@ class Row:
     tasks_finished: int = 0
     tasks_not_started: int = 0  # the period has begun and no draw
     tasks_tiered: int = 0
+    tasks_tierable: int = 0  # started tasks drawing market entities: the ones tiers apply to
     drawn: int = 0
     drawn_tiered: int = 0
+    drawn_tierable: int = 0
     visits_done: int = 0
     visit_rows_done: int = 0  # task inspections carried out (one visit may serve several)
     visits_entered: int = 0
@@ -102,11 +104,11 @@ class Row:
 
     @property
     def tier_use_tasks(self) -> Decimal | None:
-        return percent(self.tasks_tiered, self.tasks_started)
+        return percent(self.tasks_tiered, self.tasks_tierable)
 
     @property
     def tier_use_drawn(self) -> Decimal | None:
-        return percent(self.drawn_tiered, self.drawn)
+        return percent(self.drawn_tiered, self.drawn_tierable)
 
 
 @dataclass
@@ -251,6 +253,12 @@ def task_pending() -> Exists:
     )
 
 
+def draws_market_entities(scope_kinds: list[str] | None) -> bool:
+    """Tiers apply to draws of market entities (企业, 个体工商户, 合作社); a scope by tags or a
+    warning population (no kinds named) is taken as such. Schools or projects never count."""
+    return not scope_kinds or set(scope_kinds) <= MARKET_ENTITY_KINDS
+
+
 def rounds_drawn() -> Coalesce:
     """How many effective rounds a task (OuterRef "pk") has drawn."""
     counted = effective_rounds().filter(task=OuterRef("pk")).order_by().values("task").annotate(n=Count("pk"))
@@ -287,8 +295,11 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
     total = Row(None, "合计")
 
     # Tasks and rounds: a few hundred rows, read once.
-    tasks = list(year_tasks(year, dept_id).values_list("pk", "initiator_id", "start_month", "times_per_year"))
-    task_dept = {pk: initiator for pk, initiator, _s, _t in tasks}
+    tasks = list(
+        year_tasks(year, dept_id).values_list("pk", "initiator_id", "start_month", "times_per_year", "scope_kinds")
+    )
+    task_dept = {pk: initiator for pk, initiator, *_rest in tasks}
+    tierable = {pk for pk, *_rest, kinds in tasks if draws_market_entities(kinds)}
     rounds = list(
         year_rounds(year, dept_id)
         .select_related("task__policy")
@@ -315,13 +326,14 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
     rounds_of: dict[int, list[DrawRound]] = defaultdict(list)
     for r in rounds:
         rounds_of[r.task_id].append(r)
-    for pk, initiator, start_month, times in tasks:
+    for pk, initiator, start_month, times, _kinds in tasks:
         task_rounds = rounds_of.get(pk, [])
         for target_row in (row(initiator), total):
             target_row.tasks_planned += 1
             if task_rounds:
                 target_row.tasks_started += 1
                 target_row.tasks_tiered += any(r.uses_tiers for r in task_rounds)
+                target_row.tasks_tierable += pk in tierable
                 # Finished: every round the task owes this year drawn, and every visit entered.
                 target_row.tasks_finished += len(task_rounds) >= (times or 1) and not any(
                     r.pk in pending_rounds for r in task_rounds
@@ -333,6 +345,7 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
         for target_row in (row(task_dept.get(r.task_id)), total):
             target_row.drawn += n
             target_row.drawn_tiered += n if r.uses_tiers else 0
+            target_row.drawn_tierable += n if r.task_id in tierable or r.uses_tiers else 0
 
     # Visits, entries, deadlines: one grouped query and one for the distinct totals. The
     # publicity rate counts the same rows on both sides: entered (visit, task) coverage rows, and

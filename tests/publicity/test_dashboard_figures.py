@@ -134,3 +134,14 @@ def test_it_does_not_count_a_task_finished_while_it_owes_a_round(county: County)
     assert not drill_rows(key="tasks_finished", year=2026, today=TODAY, department_id=county.drc.pk).exists()
     tasks_unfinished_check(dt.date(2026, 12, 21))
     assert Notification.objects.filter(key=f"task-unfinished:task-{county.b1.pk}").exists()
+
+
+def test_it_measures_tier_use_only_over_draws_tiers_apply_to(county: County) -> None:
+    # b1 drawing schools instead: tiers are a market-entity tool, so it leaves the denominator.
+    county.b1.scope_kinds = ["school"]
+    county.b1.save(update_fields=["scope_kinds"])
+
+    f = figures(year=2026, today=TODAY)
+
+    assert (f.total.tasks_tiered, f.total.tasks_tierable, f.total.tier_use_tasks) == (1, 2, Decimal("50.0"))
+    assert (f.total.drawn_tiered, f.total.drawn_tierable, f.total.tier_use_drawn) == (8, 16, Decimal("50.0"))
