@@ -194,27 +194,32 @@ def next_year_missing(today: dt.date) -> int | None:
     return None
 
 
+def calendar_missing_notify(year: int) -> None:
+    """Alarm the system administrators, once per year, that its holidays are not entered."""
+    from registries.models import NotificationLevel, Role
+    from registries.services.notifications import notify
+
+    notify(
+        users=User.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True),
+        key=f"calendar-missing:{year}",
+        kind="calendar_missing",
+        level=NotificationLevel.ALARM,
+        title=f"{year}年节假日安排尚未录入，结果录入期限为暂定",
+        body=(
+            f"{year}年的节假日和调休安排尚未录入。落在{year}年的结果录入期限只能按周一至周五暂定。"
+            "国务院办公厅公布后，请在“节假日安排”页面录入。"
+        ),
+        url="/inspections/calendar/",
+    )
+
+
 def calendar_missing_check(*, today: dt.date) -> int | None:
     """Daily (beat): in December, while next year is missing, alarm the system administrators.
 
     Once per year and person (the key is the year's): the page itself keeps the warning in red
     until the year is entered. Returns the missing year, if any.
     """
-    from registries.models import NotificationLevel, Role
-    from registries.services.notifications import notify
-
     year = next_year_missing(today)
     if year is not None:
-        notify(
-            users=User.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True),
-            key=f"calendar-missing:{year}",
-            kind="calendar_missing",
-            level=NotificationLevel.ALARM,
-            title=f"{year}年节假日安排尚未录入，结果录入期限将为暂定",
-            body=(
-                f"{year}年的节假日和调休安排尚未录入。落在{year}年的结果录入期限只能按周一至周五暂定。"
-                "国务院办公厅公布后，请在“节假日安排”页面录入。"
-            ),
-            url="/inspections/calendar/",
-        )
+        calendar_missing_notify(year)
     return year

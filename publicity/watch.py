@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -174,6 +174,27 @@ def _task_users(task: Task, office: list[User]) -> list[User]:
     return [*_staff([task.initiator_id]), *office]
 
 
+def _notify_tasks(
+    tasks: QuerySet[Task], *, kind: str, level: str, title: Callable[[Task], str], body: Callable[[Task], str]
+) -> int:
+    """Tell each task's initiating staff and the office, once per task."""
+    office = list(office_users())
+    created = 0
+    for task in tasks.select_related("plan", "initiator"):
+        created += len(
+            notify(
+                users=_task_users(task, office),
+                key=f"{kind}:task-{task.pk}",
+                kind=kind,
+                level=level,
+                title=title(task),
+                body=body(task),
+                url=f"/inspections/tasks/{task.pk}/draws/",
+            )
+        )
+    return created
+
+
 def tasks_without_draw_check(today: dt.date) -> int:
     has_round = Exists(effective_rounds().filter(task=OuterRef("pk")))
     tasks = (
@@ -181,58 +202,39 @@ def tasks_without_draw_check(today: dt.date) -> int:
         .filter(Q(start_month__lte=today.month) | Q(start_month__isnull=True))
         .annotate(has_round=has_round)
         .filter(has_round=False)
-        .select_related("plan", "initiator")
     )
-    office = list(office_users())
-    created = 0
-    for task in tasks:
-        created += len(
-            notify(
-                users=_task_users(task, office),
-                key=f"task-no-draw:task-{task.pk}",
-                kind="task-no-draw",
-                level=NotificationLevel.WARNING,
-                title=f"抽查任务检查期已开始仍未抽取：{task.name}",
-                body=(
-                    f"{task.plan.title} 第{task.number}项任务“{task.name}”"
-                    f"自 {task.start_month or 1} 月开始，尚未抽取检查对象。"
-                ),
-                url=f"/inspections/tasks/{task.pk}/draws/",
-            )
-        )
-    return created
+    return _notify_tasks(
+        tasks,
+        kind="task-no-draw",
+        level=NotificationLevel.WARNING,
+        title=lambda t: f"抽查任务检查期已开始仍未抽取：{t.name}",
+        body=lambda t: f"{t.plan.title} 第{t.number}项任务“{t.name}”自 {t.start_month or 1} 月开始，尚未抽取检查对象。",
+    )
 
 
 def tasks_unfinished_check(today: dt.date) -> int:
     deadline = dt.date(today.year, *TASK_END_DEADLINE)
     if today <= deadline:
         return 0
-    pending = task_pending()
-    has_round = Exists(effective_rounds().filter(task=OuterRef("pk")))
     tasks = (
         year_tasks(today.year)
-        .annotate(pending=pending, has_round=has_round, rounds=rounds_drawn())
-        .filter(Q(pending=True) | Q(has_round=False) | Q(rounds__lt=rounds_due()))
-        .select_related("plan", "initiator")
-    )
-    office = list(office_users())
-    created = 0
-    for task in tasks:
-        created += len(
-            notify(
-                users=_task_users(task, office),
-                key=f"task-unfinished:task-{task.pk}",
-                kind="task-unfinished",
-                level=NotificationLevel.ALARM,
-                title=f"抽查任务未在12月20日前完成：{task.name}",
-                body=(
-                    f"{task.plan.title} 第{task.number}项任务“{task.name}”"
-                    f"应于 {deadline:%Y-%m-%d} 前完成检查和结果录入。"
-                ),
-                url=f"/inspections/tasks/{task.pk}/draws/",
-            )
+        .annotate(
+            pending=task_pending(),
+            has_round=Exists(effective_rounds().filter(task=OuterRef("pk"))),
+            rounds=rounds_drawn(),
         )
-    return created
+        .filter(Q(pending=True) | Q(has_round=False) | Q(rounds__lt=rounds_due()))
+    )
+    return _notify_tasks(
+        tasks,
+        kind="task-unfinished",
+        level=NotificationLevel.ALARM,
+        title=lambda t: f"抽查任务未在12月20日前完成：{t.name}",
+        body=lambda t: (
+            f"{t.plan.title} 第{t.number}项任务“{t.name}”应于 {deadline:%Y-%m-%d} 前完成"
+            f"全部 {t.times_per_year or 1} 轮抽查和结果录入。"
+        ),
+    )
 
 
 def follow_ups_overdue_check(today: dt.date) -> int:

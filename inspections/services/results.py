@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from inspections.calendar import add_working_days
+from inspections.calendar import add_working_days, calendar_missing_notify
 from inspections.models import (
     Correction,
     CorrectionStatus,
@@ -232,18 +232,7 @@ def _set_deadline(visit: Visit, completed_on: dt.date) -> None:
     if deadline.provisional:
         # Never silently computed: the administrators are told which year's schedule is missing.
         for year in deadline.unknown_years:
-            notify(
-                users=User.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True),
-                key=f"calendar-missing:{year}",
-                kind="calendar_missing",
-                level=NotificationLevel.ALARM,
-                title=f"{year}年节假日安排尚未录入，结果录入期限为暂定",
-                body=(
-                    f"有检查的结果录入期限落在{year}年，而{year}年的节假日和调休安排尚未录入，"
-                    "期限暂按周一至周五计算。请在国务院办公厅公布后录入该年度安排。"
-                ),
-                url="/inspections/calendar/",
-            )
+            calendar_missing_notify(year)
 
 
 @transaction.atomic
