@@ -140,6 +140,28 @@ def calendar_year_enter(
     return entry
 
 
+def calendar_year_enter_from_text(
+    *, year_text: str, holidays_text: str, makeup_text: str, note: str, user: User | None, today: dt.date
+) -> CalendarYear:
+    """The administrator's form: a year, its holiday lines and make-up working-day lines, the notice.
+
+    Raises ValueError with the reason in Chinese; nothing is written then.
+    """
+    try:
+        year = int(year_text.strip())
+    except ValueError:
+        raise ValueError("请填写年份") from None
+    if not 2000 <= year <= today.year + 2:
+        raise ValueError(f"年份应在 2000 至 {today.year + 2} 之间")
+    holidays = parse_day_lines(holidays_text, year)
+    makeup = parse_day_lines(makeup_text, year)
+    if not holidays:
+        raise ValueError("请填写放假日期")
+    if not note.strip():
+        raise ValueError("请填写依据（通知文号或标题）")
+    return calendar_year_enter(year=year, holidays=holidays, makeup_workdays=makeup, note=note.strip(), user=user)
+
+
 _DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 

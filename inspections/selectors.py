@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from inspections.calendar import WorkingDays
 from inspections.models import (
@@ -154,14 +155,22 @@ def visible_follow_ups(user: User) -> QuerySet[FollowUp]:
     return scoped(user, qs, "department")
 
 
-def task_visits(task: Task) -> QuerySet[Visit]:
-    """The visits serving a task's current (not superseded) rounds."""
-    return (
+def task_visits(task: Task, *, show: str = "", today: dt.date | None = None) -> QuerySet[Visit]:
+    """The visits serving a task's current (not superseded) rounds; `show` narrows them to those
+    awaiting entry ("pending"), past their entry deadline ("overdue") or entered late ("late")."""
+    visits = (
         Visit.objects.filter(coverage__drawn__round__task=task, coverage__drawn__round__redrawn_by__isnull=True)
         .distinct()
         .select_related("target")
         .order_by("period_end", "target__name", "pk")
     )
+    if show == "pending":
+        return visits.filter(status=VisitStatus.DONE)
+    if show == "overdue":
+        return visits.filter(status=VisitStatus.DONE, entry_deadline__lt=today or timezone.localdate())
+    if show == "late":
+        return visits.filter(results__version=1, results__entered_late=True)
+    return visits
 
 
 @dataclass

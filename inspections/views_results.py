@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from inspections import selectors
-from inspections.calendar import WorkingDays, calendar_year_enter, next_year_missing, parse_day_lines
+from inspections.calendar import WorkingDays, calendar_year_enter_from_text, next_year_missing
 from inspections.models import (
     CalendarYear,
     Correction,
@@ -414,15 +414,9 @@ def _task_for(request: HttpRequest, task_id: int) -> Task:
 def task_results(request: HttpRequest, task_id: int) -> HttpResponse:
     """Staff: every visit of a task with its deadline, days left, lateness and result."""
     task = _task_for(request, task_id)
-    visits = selectors.task_visits(task).prefetch_related("results")
     show = request.GET.get("show", "")
     today = timezone.localdate()
-    if show == "overdue":
-        visits = visits.filter(status=VisitStatus.DONE, entry_deadline__lt=today)
-    elif show == "pending":
-        visits = visits.filter(status=VisitStatus.DONE)
-    elif show == "late":
-        visits = visits.filter(results__version=1, results__entered_late=True)
+    visits = selectors.task_visits(task, show=show, today=today).prefetch_related("results")
     page = Paginator(visits, 50).get_page(request.GET.get("page"))
     deadlines = [v.entry_deadline for v in page if v.entry_deadline]
     calendar = WorkingDays.load(min([today, *deadlines]).year, max([today, *deadlines]).year)
@@ -463,22 +457,18 @@ def calendar_years(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in form}
         try:
-            year = int(form["year"])
-            if not 2000 <= year <= today.year + 2:
-                raise ValueError(f"年份应在 2000 至 {today.year + 2} 之间")
-            holidays = parse_day_lines(form["holidays"], year)
-            makeup = parse_day_lines(form["makeup"], year)
-            if not holidays:
-                raise ValueError("请填写放假日期")
-            if not form["note"].strip():
-                raise ValueError("请填写依据（通知文号或标题）")
+            entry = calendar_year_enter_from_text(
+                year_text=form["year"],
+                holidays_text=form["holidays"],
+                makeup_text=form["makeup"],
+                note=form["note"],
+                user=_user(request),
+                today=today,
+            )
         except ValueError as exc:
             messages.error(request, str(exc))
         else:
-            calendar_year_enter(
-                year=year, holidays=holidays, makeup_workdays=makeup, note=form["note"].strip(), user=_user(request)
-            )
-            messages.success(request, f"已录入 {year} 年节假日安排，相关录入期限已重新计算")
+            messages.success(request, f"已录入 {entry.year} 年节假日安排，相关录入期限已重新计算")
             return redirect("inspections:calendar_years")
     years = CalendarYear.objects.select_related("entered_by").order_by("-year")[:10]
     return render(

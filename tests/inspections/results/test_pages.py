@@ -195,3 +195,38 @@ def test_it_lets_the_system_administrator_enter_next_years_schedule(world: World
     assert "已录入 2027 年节假日安排" in response.content.decode()
     assert CalendarDay.objects.filter(date__year=2027, is_workday=False).count() == 6  # weekdays among them
     assert CalendarDay.objects.get(date=dt.date(2027, 2, 14)).is_workday
+
+
+def test_it_refuses_an_incomplete_calendar_entry_and_enters_nothing(world: World) -> None:
+    from inspections.models import CalendarYear
+    from tests.security.conftest import verified_client
+
+    client = verified_client(UserFactory(username="sam", role=Role.SYSTEM_ADMIN, department=None))
+    for form, message in (
+        ({"year": "2027", "holidays": "", "makeup": "", "note": "通知"}, "请填写放假日期"),
+        ({"year": "2027", "holidays": "2027-01-01 元旦", "makeup": "", "note": " "}, "请填写依据"),
+        ({"year": "2035", "holidays": "2035-01-01 元旦", "makeup": "", "note": "通知"}, "年份应在"),
+        ({"year": "2027", "holidays": "2027-13-01 元旦", "makeup": "", "note": "通知"}, "第 1 行"),
+    ):
+        response = client.post(reverse("inspections:calendar_years"), form, follow=True)
+        assert message in response.content.decode()
+    assert not CalendarYear.objects.filter(year__in=[2027, 2035]).exists()
+
+
+def test_it_narrows_a_tasks_visits_to_those_awaiting_or_past_their_entry_deadline(
+    world: World, ivan: User, alice: User
+) -> None:
+    from inspections.services.results import visit_complete
+
+    overdue, waiting = world.visits[0], world.visits[1]
+    visit_complete(visit=overdue, user=ivan, visited_on=dt.date(2026, 4, 1))  # deadline 4-30
+    visit_complete(visit=waiting, user=ivan, visited_on=dt.date(2026, 5, 18))
+    client = _client(alice)
+    url = reverse("inspections:task_results", args=[world.task.pk])
+
+    pending = client.get(url, {"show": "pending"}).content.decode()
+    late = client.get(url, {"show": "overdue"}).content.decode()
+
+    assert overdue.target.name in pending and waiting.target.name in pending
+    assert world.visits[2].target.name not in pending
+    assert overdue.target.name in late and waiting.target.name not in late
