@@ -32,34 +32,19 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "bench_dashboard"
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._pg import own_database_url, recreate_database  # noqa: E402
+
 COUNTIES = 10
 TASKS = 30
 PER_TASK = 3400  # new targets per task
 OVERLAP = 267  # targets a task shares with the next one (merged visits)
 YEAR = 2026
 TODAY = dt.date.today()  # the page computes "today" itself; the snapshots must be of the same day
-
-
-def bench_url(url: str) -> str:
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server")
-    name = parts.path.lstrip("/")
-    return urlunparse(parts._replace(path=f"/{name if name and name != 'postgres' else BENCH_DB}"))
-
-
-def recreate_database() -> None:
-    from django.db import connections
-
-    name = connections["default"].ops.quote_name(connections["default"].settings_dict["NAME"])
-    with connections["default"]._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        cursor.execute(f"CREATE DATABASE {name}")
 
 
 def copy_rows(model: Any, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -83,7 +68,7 @@ def copy_rows(model: Any, fields: Sequence[str], rows: Iterable[Sequence[Any]]) 
 
 def load(n: int) -> Any:
     """Returns the office user."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from inspections.models import (
@@ -256,13 +241,15 @@ def load(n: int) -> Any:
                     (item_id, visit_id, target_id, task_id, task.initiator_id, "closed" if closed else "open",
                      visited + dt.timedelta(days=30), "已整改" if closed else "", now, now if closed else None)
                 )  # fmt: skip
-    copy_rows(
-        Result,
-        ["id", "visit", "version", "completed_on", "findings", "problem_found", "deadline", "deadline_provisional",
-         "entered_late", "entered_by", "entered_at", "correction_reason"],
-        result_rows,
-    )  # fmt: skip
-    copy_rows(ItemResult, ["id", "result", "task", "item", "problem_found"], item_rows)
+    # One transaction, as result_submit writes them: a later one may not add items to a result.
+    with transaction.atomic():
+        copy_rows(
+            Result,
+            ["id", "visit", "version", "completed_on", "findings", "problem_found", "deadline",
+             "deadline_provisional", "entered_late", "entered_by", "entered_at", "correction_reason"],
+            result_rows,
+        )  # fmt: skip
+        copy_rows(ItemResult, ["id", "result", "task", "item", "problem_found"], item_rows)
     copy_rows(
         PublishedResult,
         ["visit", "task", "result", "version", "target", "target_name", "target_code", "plan_year", "plan_title",
@@ -357,8 +344,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.targets < TASKS * PER_TASK + OVERLAP:
         sys.exit(f"--targets must be at least {TASKS * PER_TASK + OVERLAP:,}")
-    os.environ["DATABASE_URL"] = bench_url(
-        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    os.environ["DATABASE_URL"] = own_database_url(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), BENCH_DB
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     os.environ.setdefault("DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-dashboard-"))

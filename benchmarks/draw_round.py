@@ -23,31 +23,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "bench_draws"
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._pg import own_database_url, recreate_database  # noqa: E402
+
 COUNTIES = 10
 OFFICERS_PER_COUNTY = 40
-
-
-def bench_url(url: str) -> str:
-    """The benchmark's own database: the one named in DATABASE_URL, or `bench_draws` for the server default."""
-    parts = urlparse(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server")
-    name = parts.path.lstrip("/")
-    return urlunparse(parts._replace(path=f"/{name if name and name != 'postgres' else BENCH_DB}"))
-
-
-def recreate_database() -> None:
-    from django.db import connections
-
-    name = connections["default"].ops.quote_name(connections["default"].settings_dict["NAME"])
-    with connections["default"]._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        cursor.execute(f"CREATE DATABASE {name}")
 
 
 def load(n: int) -> tuple[object, object]:
@@ -202,8 +186,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database, draw a new task")
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = bench_url(
-        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    os.environ["DATABASE_URL"] = own_database_url(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), BENCH_DB
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     os.environ.setdefault("DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-draws-"))
