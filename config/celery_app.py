@@ -23,6 +23,5 @@ def ping_database(username: str = "") -> dict[str, Any]:
 
     return {
         "database": connection.settings_dict["NAME"],
-        "vendor": connection.vendor,
         "user_exists": bool(username) and get_user_model().objects.filter(username=username).exists(),
     }

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -345,15 +344,8 @@ def legal_basis_versions(basis: LegalBasis) -> QuerySet[ChecklistItemVersion]:
 # --- history (django-pghistory) -------------------------------------------------------------
 
 
-def history_supported() -> bool:
-    """pghistory writes events with PostgreSQL triggers: on SQLite there are none."""
-    return connection.vendor == "postgresql"
-
-
-def history_for(obj: Model, limit: int = 100) -> list[Any] | None:
-    """The change events of one tracked record, newest first; None where history is not recorded."""
-    if not history_supported():
-        return None
+def history_for(obj: Model, limit: int = 100) -> list[Any]:
+    """The change events of one tracked record (pghistory's triggers), newest first."""
     from pghistory.models import Events
 
     events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])

@@ -53,8 +53,6 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: DjangoDbBloc
     if not broker_is_real():
         _unavailable("needs a real broker (set CELERY_BROKER_URL=redis://...)")
     with django_db_blocker.unblock():
-        if connection.vendor != "postgresql":
-            _unavailable("needs PostgreSQL: the worker cannot share an in-memory SQLite test database")
         database_url = _test_database_url()
 
     queue = f"test-{uuid.uuid4().hex[:12]}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 
 import pytest
-from django.db import connection
+from django.apps import apps
+from pytest_django import DjangoDbBlocker
 
 from registries.models import Department, Role, User
 from tests.celery_worker import broker_is_real, celery_worker, celery_worker_process  # noqa: F401 (fixtures)
@@ -15,15 +17,8 @@ IN_CI = os.environ.get("CI") == "true"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests skip on the embedded SQLite default, but never in CI."""
-    on_postgres = "postgres" in os.environ.get("DATABASE_URL", "")
+    """Tests of the real Celery worker skip without a real broker, but never in CI."""
     for item in items:
-        # Markers, not keywords: a parametrize id such as "postgres" is a keyword too.
-        if item.get_closest_marker("postgres") and not on_postgres:
-            if IN_CI:
-                # An xfail that does not run would pass silently; CI fails instead.
-                raise pytest.UsageError(f"CI must run on PostgreSQL (set DATABASE_URL): {item.nodeid}")
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
         if item.get_closest_marker("celery_worker"):
             if "celery_worker" not in getattr(item, "fixturenames", ()):
                 raise pytest.UsageError(f"{item.nodeid} is marked celery_worker but does not use that fixture")
@@ -32,9 +27,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason="needs a real broker (set CELERY_BROKER_URL=redis://...)"))
 
 
-@pytest.fixture
-def on_postgres() -> bool:
-    return connection.vendor == "postgresql"
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> None:
+    """The rows that migrations seed, again where missing.
+
+    A transactional test (the browser journeys, the real worker) empties every table when it
+    ends; with --reuse-db (scripts/test's local default) the next run would start without
+    the working-day calendar and the result categories. Both seeds skip what exists.
+    """
+    from inspections.models import ResultCategory
+
+    with django_db_blocker.unblock():
+        import_module("inspections.migrations.0002_seed_calendar").seed(apps, None)
+        if not ResultCategory.objects.exists():
+            import_module("inspections.migrations.0005_seed_result_categories").seed(apps, None)
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ def test_it_runs_a_task_in_the_worker_against_the_test_database(celery_worker: C
     assert not result.__class__.__name__.startswith("Eager")
     assert result.get(timeout=30) == {
         "database": connection.settings_dict["NAME"],
-        "vendor": "postgresql",
         "user_exists": True,
     }
 

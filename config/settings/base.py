@@ -1,10 +1,12 @@
 """Settings shared by every environment.
 
 Values come from the environment (django-environ). The embedded default, with no
-environment at all, is `config.settings.local`: SQLite and eager Celery.
+environment at all, is `config.settings.local`: the private PostgreSQL that `scripts/run` and
+`scripts/test` start (`scripts/private_postgres.py`), and eager Celery.
 """
 
 from pathlib import Path
+from urllib.parse import quote
 
 import environ
 from celery.schedules import crontab
@@ -80,8 +82,22 @@ TEMPLATES = [
     },
 ]
 
+
+def _private_postgres_url() -> str:
+    """The private server of the checkout (scripts/private_postgres.py), on its Unix socket.
+
+    The socket lies in `.pgdata/` unless that path is too long for a socket; the running
+    server's postmaster.pid says where (its fifth line).
+    """
+    pid_file = BASE_DIR / ".pgdata" / "postmaster.pid"
+    lines = pid_file.read_text().splitlines() if pid_file.exists() else []
+    socket_dir = lines[4] if len(lines) > 4 and lines[4] else str(BASE_DIR / ".pgdata")
+    return f"postgres://postgres@/ssj?host={quote(socket_dir)}"
+
+
+# PostgreSQL only. Production requires DATABASE_URL (config/settings/production.py).
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db("DATABASE_URL", default=_private_postgres_url()),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)

@@ -1,4 +1,4 @@
-"""The embedded default: SQLite, Celery eager in-process, debug on. No settings needed."""
+"""The default with no settings: the checkout's private PostgreSQL, Celery eager in-process, debug on."""
 
 from .base import *
 from .base import env
@@ -10,8 +10,3 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-
-# pghistory's request context injects PostgreSQL `set_config` into every statement; on SQLite
-# that breaks every POST, so the embedded SQLite default runs without it (no triggers there).
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    MIDDLEWARE = [m for m in MIDDLEWARE if m != "pghistory.middleware.HistoryMiddleware"]

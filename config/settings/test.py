@@ -18,16 +18,11 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 LANGUAGE_CODE = "zh-hans"
 IMPORT_ASYNC_ROWS = 50
 
-# pghistory's request context injects PostgreSQL `set_config` into every statement; on SQLite
-# that breaks every POST, so the embedded SQLite default runs without it (no triggers there).
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    MIDDLEWARE = [m for m in MIDDLEWARE if m != "pghistory.middleware.HistoryMiddleware"]
 # Tests sign in with force_login and no second factor, except for the administrator
 # roles; tests/security switches the full production list back on.
 OTP_REQUIRED_ROLES = ("sysadmin", "secadmin", "auditadmin")
 # The audit trail refuses TRUNCATE; test databases are emptied with it between transactional tests.
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c ssj.allow_truncate=on"
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c ssj.allow_truncate=on"
 
 # Nothing is collected into STATIC_ROOT in tests: WhiteNoise finds files on demand.
 WHITENOISE_AUTOREFRESH = True

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import NotSupportedError, connection, transaction
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, CharField, Count, Expression, F, Func, Q, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
@@ -54,36 +54,16 @@ class Normalised(Func):
     def as_sql(  # type: ignore[override]
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, list[Any]]:
-        raise NotSupportedError("Normalised needs PostgreSQL or SQLite")
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
-        # SQLite has no NFKC: register the Python twin on this connection (cheap, idempotent).
-        connection.ensure_connection()
-        connection.connection.create_function("SSJ_NORMALISE", 1, normalise_text, deterministic=True)
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"SSJ_NORMALISE({sql})", list(params)
-
-    def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return f"UPPER(REGEXP_REPLACE(NORMALIZE({sql}, NFKC), '\\s', '', 'g'))", list(params)
 
 
 class IdList(Aggregate):
-    """The ids of a group as one comma-separated string (STRING_AGG / GROUP_CONCAT)."""
+    """The ids of a group as one comma-separated string."""
 
-    function = "GROUP_CONCAT"
+    function = "STRING_AGG"
+    template = "%(function)s((%(expressions)s)::text, ',')"
     output_field = CharField()
-
-    def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
-        template = "%(function)s((%(expressions)s)::text, ',')"
-        sql, params = self.as_sql(compiler, connection, function="STRING_AGG", template=template)
-        return sql, list(params)
 
 
 def _candidates(department: Department | None) -> QuerySet[Target]:
@@ -142,10 +122,9 @@ def duplicates_flag(*, department: Department | None = None) -> int:
     Idempotent: a pair flagged once (open, merged or dismissed) is never flagged again for
     the same reason, so a dismissal sticks.
     """
-    if connection.vendor == "postgresql":
-        # Room for the GROUP BY of a million keys in memory instead of spilling to disk.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '128MB'")
+    # Room for the GROUP BY of a million keys in memory instead of spilling to disk.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '128MB'")
     targets = _candidates(department)
     pairs: set[tuple[int, int, str]] = set()
     for ids in _groups(targets.exclude(registration_no=""), reg_key=F("registration_no")):

@@ -32,7 +32,7 @@ from registries.models import AuditEvent, User
 from tests.celery_worker import ROOT, _test_database_url, _wait_until_it_answers
 from tests.inspections.draw_fixtures import make_officers, make_targets, make_task
 
-pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
+pytestmark = pytest.mark.celery_worker
 WAIT = 90
 
 

@@ -28,7 +28,7 @@ from publicity.models import IssueKind, PublicationIssue, PublishedResult
 from registries.models import Department, Notification, User
 from tests.factories import InspectorFactory, TargetFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
+pytestmark = pytest.mark.celery_worker
 
 
 def _county(amr: Department, alice: User, ivan: User) -> dict[str, int]:

@@ -184,7 +184,6 @@ def test_the_credit_code_helper_makes_valid_codes() -> None:
     assert credit_code.is_valid(enterprise_code(7))
 
 
-@pytest.mark.postgres
 def test_it_keeps_history_of_imported_targets_on_postgres(tmp_path: Path, amr: Department) -> None:
     from django.db import connection
 
@@ -198,7 +197,6 @@ def test_it_keeps_history_of_imported_targets_on_postgres(tmp_path: Path, amr: D
     assert events == [("insert", "企业1"), ("insert", "企业2"), ("insert", "企业3"), ("update", "企业1（更名）")]
 
 
-@pytest.mark.postgres
 def test_it_copies_backslashes_quotes_and_tabs_into_staging_unchanged(amr: Department) -> None:
     import datetime as dt
 

@@ -16,7 +16,7 @@ from registries.services.imports import targets_import
 from tests.factories import enterprise_code
 from tests.registries.import_workbooks import target_row, target_workbook, write_xlsx
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

@@ -70,7 +70,6 @@ def test_it_disappears_with_a_rolled_back_change(alice: User) -> None:
     assert not AuditEvent.objects.exists()
 
 
-@pytest.mark.postgres
 def test_it_names_a_changed_row(alice: User) -> None:
     for i in range(4):
         audit_record(actor=alice, action=f"step{i}")
@@ -82,7 +81,6 @@ def test_it_names_a_changed_row(alice: User) -> None:
         call_command("verify_audit")
 
 
-@pytest.mark.postgres
 def test_it_names_the_row_after_a_deleted_one(alice: User) -> None:
     for i in range(4):
         audit_record(actor=alice, action=f"step{i}")
@@ -91,7 +89,6 @@ def test_it_names_the_row_after_a_deleted_one(alice: User) -> None:
     assert audit_verify().broken_seq == 2
 
 
-@pytest.mark.postgres
 def test_it_names_a_row_rewritten_with_a_fresh_hash_by_the_next_row(alice: User) -> None:
     for i in range(3):
         audit_record(actor=alice, action=f"step{i}")
@@ -113,7 +110,6 @@ def test_verify_audit_reports_an_intact_chain(alice: User, capsys) -> None:  # t
     assert "共 2 条" in capsys.readouterr().out
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     "sql",
     [
@@ -132,7 +128,6 @@ def test_the_database_refuses_to_change_the_trail(alice: User, sql: str) -> None
     assert AuditEvent.objects.get().action == "a"
 
 
-@pytest.mark.postgres
 def test_the_database_refuses_to_change_a_purge_anchor(alice: User) -> None:
     AuditAnchor.objects.create(purged_before="2020-01-01T00:00Z", last_seq=1, last_hash="a" * 64, purged_count=1)
 
@@ -140,7 +135,6 @@ def test_the_database_refuses_to_change_a_purge_anchor(alice: User) -> None:
         AuditAnchor.objects.all().delete()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_keep_one_chain(alice: User) -> None:
     errors: list[BaseException] = []
@@ -195,7 +189,6 @@ def test_purge_keeps_the_rest_of_the_chain_verifiable(alice: User) -> None:
     assert report.ok and report.checked == 2
 
 
-@pytest.mark.postgres
 def test_a_purge_anchor_does_not_hide_rows_deleted_after_it(alice: User) -> None:
     with time_machine.travel(dt.datetime(2025, 1, 10, tzinfo=dt.UTC), tick=False):
         for i in range(3):

@@ -14,12 +14,15 @@ from registries.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _url(name: str) -> str:
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    socket_dir = s.get("OPTIONS", {}).get("host")
+    if socket_dir:  # the private server of scripts/test, on its Unix socket
+        return f"postgres://{auth}@/{name}?host={socket_dir}"
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
 
 

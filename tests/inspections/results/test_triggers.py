@@ -15,7 +15,7 @@ from registries.models import User
 from tests.inspections.results.builders import jpeg_bytes
 from tests.inspections.results.conftest import World, entry
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
