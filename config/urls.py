@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from registries import views as registries_views
+from publicity import views_portal
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -11,7 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("registries.urls_security")),
     path("admin/", admin.site.urls),
-    path("", registries_views.home, name="home"),
+    path("", views_portal.root, name="home"),
     path("registries/", include("registries.urls")),
     path("credit-risk/", include("credit_risk.urls")),
     path("plans/", include("plans.urls")),
@@ -21,5 +20,4 @@ urlpatterns = [
     path("notifications/", include("publicity.urls_notifications")),
 ]
 
-if settings.DEBUG:
-    pass
+# 403/404/500 in the site's layout, with a way back (templates/403.html, 404.html, 500.html).

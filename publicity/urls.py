@@ -1,10 +1,11 @@
 from django.urls import path
 
-from publicity import views, views_draws
+from publicity import views, views_draws, views_portal
 
 app_name = "publicity"
 
 urlpatterns = [
+    path("", views_portal.index, name="index"),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/v<int:number>/", views.plan_version, name="plan_version"),

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "publicity.context_processors.site_identity",
             ],
         },
     },
@@ -261,3 +262,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# The site identity in every page's footer, as Chinese government sites carry it
+# (publicity/context_processors.py): the sponsoring unit, the site code (网站标识码), the ICP
+# record number and the public-security record number. Empty values are left out.
+SITE_SPONSOR = env.str("SITE_SPONSOR", default="")
+SITE_CODE = env.str("SITE_CODE", default="")
+SITE_ICP = env.str("SITE_ICP", default="")
+SITE_PSB = env.str("SITE_PSB", default="")
+SITE_CONTACT = env.str("SITE_CONTACT", default="")

@@ -11,10 +11,10 @@ from tests.factories import ChecklistItemVersionFactory, InspectorFactory, ItemC
 pytestmark = pytest.mark.django_db
 
 
-def test_it_sends_anonymous_users_to_login(client):
+def test_it_sends_anonymous_users_to_the_public_portal(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url == reverse("publicity:index")
 
 
 def test_it_counts_the_own_departments_registries(client, alice, amr, drc):
