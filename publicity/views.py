@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from plans.selectors import public_plans
-from publicity.selectors import closed_outcomes, public_checklist, public_results, public_rows
+from publicity.selectors import closed_outcomes, public_checklist, public_results, public_results_page, public_rows
 from registries.selectors import paginate
 
 
@@ -37,13 +38,33 @@ def plan_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 def result_list(request: HttpRequest) -> HttpResponse:
-    """Search published results by credit code (or object number) or name; no login."""
+    """Search published results by credit code (or object number) or name; no login.
+
+    Pages follow a cursor (`after`), so page 1,000 costs what page 1 does. Anonymous searches
+    are limited per client address (SEARCH_RATE, default 30 a minute): beyond it, 429.
+    """
     q = request.GET.get("q", "")[:100]
-    page = paginate(public_results(q), request.GET.get("page"), per_page=30)
+    if q and not request.user.is_authenticated and search_is_limited(request):
+        return render(request, "publicity/search_limited.html", status=429)
+    page = public_results_page(public_results(q), request.GET.get("after", "")[:40])
     return render(
         request,
         "publicity/result_list.html",
         {"q": q, "qs": urlencode({"q": q}) if q else "", "page": page, "outcomes": closed_outcomes(page.object_list)},
+    )
+
+
+def search_is_limited(request: HttpRequest) -> bool:
+    """Counts this search against the client address's budget; True once it is spent."""
+    from axes.helpers import get_client_ip_address
+    from django_ratelimit.core import is_ratelimited
+
+    return is_ratelimited(
+        request,
+        group="publicity.search",
+        key=lambda group, request: get_client_ip_address(request) or "unknown",
+        rate=settings.SEARCH_RATE,
+        increment=True,
     )
 
 

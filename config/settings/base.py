@@ -271,3 +271,8 @@ SITE_CODE = env.str("SITE_CODE", default="")
 SITE_ICP = env.str("SITE_ICP", default="")
 SITE_PSB = env.str("SITE_PSB", default="")
 SITE_CONTACT = env.str("SITE_CONTACT", default="")
+
+# Anonymous searches of the public results, per client address (django-ratelimit; the address
+# as django-axes reads it, see AXES_IPWARE_PROXY_COUNT). The cache must be shared by every
+# web process: production uses Redis (config/settings/production.py).
+SEARCH_RATE = env.str("SEARCH_RATE", default="30/m")

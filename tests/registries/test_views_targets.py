@@ -94,15 +94,29 @@ def test_it_pages_without_counting_the_whole_table(client, alice, amr):
     assert not set(first.object_list) & set(second.object_list)
 
 
-def test_it_caps_the_count(alice, amr, monkeypatch):
+def test_beyond_the_cap_it_says_the_planners_estimate(alice, amr, drc, monkeypatch):
     from registries import selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 5)
-    TargetFactory.create_batch(7, department=amr)
+    TargetFactory.create_batch(40, department=amr)
+    TargetFactory.create_batch(20, department=drc)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registries_target")
     page = selectors.paginate(selectors.target_list(user=alice), 1)
-    assert page.count == 5
     assert page.count_capped
+    # 40 of alice's department: estimated from the statistics, not counted, and not 5.
+    assert 30 <= page.count <= 50
     assert COUNT_CAP >= 1000
+
+
+def test_an_estimate_is_never_below_the_rows_already_seen(alice, amr, monkeypatch):
+    from registries import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    monkeypatch.setattr(selectors, "estimated_count", lambda queryset: 1)
+    TargetFactory.create_batch(7, department=amr)
+    page = selectors.paginate(selectors.target_list(user=alice), 1, per_page=3)
+    assert (page.count, page.count_capped) == (6, True)
 
 
 def test_it_counts_with_a_limited_subquery(client, alice, amr):
