@@ -111,13 +111,15 @@ class TierImportResult:
 
 def parse_tier(raw: object) -> str:
     text = unicodedata.normalize("NFKC", str(raw or "")).strip().upper().replace("级", "")
+    if any(unicodedata.category(ch)[0] == "C" for ch in text):  # "D\x00" is not D: a broken cell
+        raise ValueError(_("信用风险分类“%(v)s”含有控制字符或不可见字符") % {"v": _shown(raw)})
     if text in TIER_WORDS:
         return TIER_WORDS[text]
     for word, tier in TIER_WORDS.items():
         # "A类（低风险）", "D 高风险"
         if len(word) > 1 and word in text:
             return tier
-    if text[:1] in "ABCD" and (len(text) == 1 or not text[1].isalpha()):
+    if text and text[0] in "ABCD" and (len(text) == 1 or not text[1].isalpha()):
         return text[:1]
     raise ValueError(
         _("无法识别的信用风险分类“%(v)s”，应为 A/B/C/D 或 低风险/一般风险/较高风险/高风险") % {"v": _shown(raw)}
@@ -275,7 +277,8 @@ def tiers_import(
     its staff) are accepted; a code of another department's target is rejected with the very
     message of a code the registry does not hold, so the page is no oracle of the registry. The
     file is refused above TIER_IMPORT_MAX_UPLOAD_BYTES before it is read, and at the first row past
-    TIER_IMPORT_MAX_ROWS (title and header included) without reading further. One audit row names every assessed target with its current tier before and after.
+    TIER_IMPORT_MAX_ROWS (title and header included) without reading further. One audit row names
+    every assessed target with its current tier before and after.
     """
     if not may_import_tiers(user):
         raise PermissionDenied(_("只有部门业务人员可以导入本部门检查对象的信用风险分类结果"))
