@@ -25,8 +25,9 @@ XML_ILLEGAL_CHARACTERS = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U0001000
 
 
 def clean_text(value: str) -> str:
-    """The text without the characters an .xlsx (XML 1.0) cannot hold."""
-    return XML_ILLEGAL_CHARACTERS.sub("", value)
+    """The text without the characters an .xlsx (XML 1.0) cannot hold; line breaks as readers
+    give them back (XML turns a carriage return into a line feed)."""
+    return XML_ILLEGAL_CHARACTERS.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def safe_cell(value: object) -> object:
