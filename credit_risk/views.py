@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from credit_risk import selectors, services
-from credit_risk.access import may_write_policy
+from credit_risk.access import may_write_policy, may_write_tier
 from credit_risk.forms import ObservationForm, PolicyForm, TierImportForm, TierSetForm
 from credit_risk.models import TierPolicy, WarningKind
 from registries.access import REGISTRY_WRITE_ROLES, get_for_user, registry_view, role_required
@@ -71,6 +71,7 @@ def _tier_page(
             "observation_form": observation_form,
             "observations": selectors.observation_periods(target),
             "signals": selectors.risk_signals(target),
+            "can_write": may_write_tier(request.user, target),
         },
     )
 

@@ -151,13 +151,19 @@ def test_tier_set_refuses_anyone_but_the_owning_departments_staff(
     assert TierAssessment.objects.filter(target=grain).count() == 1
 
 
-def test_the_tier_page_refuses_another_department(client: Client, grain: Target, bob: User, olivia: User) -> None:
+def test_the_tier_page_refuses_another_department(
+    client: Client, grain: Target, alice: User, bob: User, olivia: User
+) -> None:
     url = reverse("credit_risk:target_tier", args=[grain.pk])
     client.force_login(bob)
     assert client.post(url, {"tier": "D", "reason": "投诉较多"}).status_code == 404
     client.force_login(olivia)
     assert client.post(url, {"tier": "D", "reason": "投诉较多"}).status_code == 403
     assert _current(grain) == "B"
+    page = client.get(url).content.decode()  # the office reads the tier, and is offered no form to set it
+    assert "B 一般风险" in page and 'name="reason"' not in page
+    client.force_login(alice)
+    assert 'name="reason"' in client.get(url).content.decode()
 
 
 def test_observation_set_refuses_another_department(grain: Target, bob: User) -> None:
