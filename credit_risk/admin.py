@@ -1,37 +1,45 @@
+"""Read-only: tiers and policies are written only through `credit_risk.services`, which checks the
+writer and audits the change; the admin site would do neither."""
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from credit_risk.models import CurrentTier, IndustryRiskClass, RiskWarning, TierAssessment, TierPolicy
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(TierPolicy)
-class TierPolicyAdmin(admin.ModelAdmin):
+class TierPolicyAdmin(ReadOnlyAdmin):
     list_display = ("name", "is_preset", "warning_percent", "updated_at")
     search_fields = ("name",)
 
 
 @admin.register(TierAssessment)
-class TierAssessmentAdmin(admin.ModelAdmin):
+class TierAssessmentAdmin(ReadOnlyAdmin):
     list_display = ("target", "tier", "source", "assessed_on", "created_by")
     list_filter = ("tier", "source")
     search_fields = ("target__name", "target__credit_code")
     raw_id_fields = ("target",)
     list_select_related = ("target", "created_by")
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False  # history is never rewritten: a new assessment is added instead
-
 
 @admin.register(CurrentTier)
-class CurrentTierAdmin(admin.ModelAdmin):
+class CurrentTierAdmin(ReadOnlyAdmin):
     list_display = ("target", "tier", "assessed_on")
     list_filter = ("tier",)
     raw_id_fields = ("target", "assessment")
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(IndustryRiskClass)

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from credit_risk.allocation import ALL_TIERS
 from credit_risk.models import Tier, TierPolicy
+from credit_risk.tables import TABLE_SUFFIXES
 
 
 class TierSetForm(forms.Form):
@@ -24,6 +29,20 @@ class ObservationForm(forms.Form):
 class TierImportForm(forms.Form):
     file = forms.FileField(label=_("分类结果（.xlsx 或 .tsv：统一社会信用代码、信用风险分类）"))
     assessed_on = forms.DateField(label=_("分类日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_file(self) -> UploadedFile:
+        """Refuse a file too large or of another type before it is stored or read."""
+        upload: UploadedFile = self.cleaned_data["file"]
+        if Path(upload.name or "").suffix.lower() not in TABLE_SUFFIXES:
+            raise forms.ValidationError(_("只接受 .xlsx、.tsv 或 .csv 文件"))
+        limit = settings.TIER_IMPORT_MAX_UPLOAD_BYTES
+        size = upload.size or 0
+        if size > limit:
+            raise forms.ValidationError(
+                _("文件过大（%(size)s），上限为 %(limit)s，请拆分后分批导入")
+                % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+            )
+        return upload
 
 
 class PolicyForm(forms.Form):

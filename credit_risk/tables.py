@@ -1,8 +1,10 @@
 """Reading bureau tables (.xlsx, TSV/CSV) into rows of cells.
 
-Workbooks go through `registries.importing.workbook` (the safety checks, merged cells
-filled); this module adds text tables and a header finder with the same contract, so
-callers never care which kind of file they got.
+There is one workbook reader: `registries.importing.workbook` (type and size checks, zip
+bombs, XML entities, formula cells, merged cells filled). This module only adds text tables
+(TSV/CSV, UTF-8 or GB18030) and a header finder with the same contract, so callers never care
+which kind of file they got. `iter_table` streams rows and stops at a row limit, so a huge file
+is refused after reading no more than the limit.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+
+from registries.importing import workbook
 
 
 class TableRefusedError(Exception):
@@ -20,32 +25,7 @@ class TableRefusedError(Exception):
 
 
 TEXT_SUFFIXES = {".tsv", ".csv", ".txt"}
-
-
-def _workbook_module():  # type: ignore[no-untyped-def]
-    try:
-        from registries.importing import workbook
-    except ImportError:  # pragma: no cover - helper A's module not there yet
-        return None
-    return workbook
-
-
-def _read_xlsx_fallback(path: Path) -> list[list[object]]:
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
-    ws = wb.worksheets[0]
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    for merged in ws.merged_cells.ranges:
-        value = rows[merged.min_row - 1][merged.min_col - 1]
-        for r in range(merged.min_row - 1, merged.max_row):
-            for c in range(merged.min_col - 1, merged.max_col):
-                rows[r][c] = value
-    for r_index, row in enumerate(rows, start=1):
-        for cell in row:
-            if isinstance(cell, str) and cell.startswith("="):
-                raise TableRefusedError(_("第 %(row)d 行含有公式，请另存为数值后再导入") % {"row": r_index})
-    return rows
+TABLE_SUFFIXES = TEXT_SUFFIXES | {".xlsx"}
 
 
 def _decode(data: bytes) -> str:
@@ -57,23 +37,46 @@ def _decode(data: bytes) -> str:
     raise TableRefusedError(_("无法识别文件编码，请另存为 UTF-8 文本"))
 
 
+def _iter_text(path: Path) -> Iterator[list[object]]:
+    text = _decode(path.read_bytes())
+    delimiter = "," if path.suffix.lower() == ".csv" else "\t"
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for row in reader:
+            yield list(row)
+    except csv.Error as exc:  # a NUL byte, a field over the csv module's limit, a broken quote
+        raise TableRefusedError(
+            _("第 %(row)d 行无法读取（%(error)s），请检查文件后重新导入") % {"row": reader.line_num, "error": exc}
+        ) from exc
+
+
+def _iter_xlsx(path: Path) -> Iterator[list[object]]:
+    try:
+        with workbook.SheetReader(path) as reader:
+            yield from reader
+    except workbook.WorkbookRefused as exc:
+        raise TableRefusedError(str(exc)) from exc
+
+
+def iter_table(path: Path, *, max_rows: int | None = None) -> Iterator[list[object]]:
+    """The rows of the first sheet of a workbook, or of a TSV/CSV file, read lazily.
+
+    Past `max_rows` rows (title and header included) the file is refused: nothing above the
+    limit is ever read into memory.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise TableRefusedError(_("只接受 .xlsx、.tsv 或 .csv 文件"))
+    rows = _iter_text(path) if suffix in TEXT_SUFFIXES else _iter_xlsx(path)
+    for count, row in enumerate(rows, start=1):
+        if max_rows is not None and count > max_rows:
+            raise TableRefusedError(_("文件行数过多（超过 %(n)d 行），请拆分后分批导入") % {"n": max_rows})
+        yield row
+
+
 def read_table(path: Path) -> list[list[object]]:
     """The first sheet of a workbook, or a TSV/CSV file, as rows of cells (merged cells filled)."""
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        text = _decode(path.read_bytes())
-        delimiter = "\t" if suffix != ".csv" else ","
-        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    if suffix != ".xlsx":
-        raise TableRefusedError(_("只接受 .xlsx、.tsv 或 .csv 文件"))
-    workbook = _workbook_module()
-    if workbook is not None:
-        try:
-            workbook.check_xlsx(path)
-            return workbook.read_sheet(path)
-        except workbook.WorkbookRefused as exc:
-            raise TableRefusedError(str(exc)) from exc
-    return _read_xlsx_fallback(path)
+    return list(iter_table(path))
 
 
 def normalise_header(value: object) -> str:

@@ -1,4 +1,9 @@
-"""Credit-risk pages: internal only (staff who plan draws, and the office); never inspectors or the public."""
+"""Credit-risk pages: internal only (staff who plan draws, and the office); never inspectors or the public.
+
+Who writes is decided in `credit_risk.access` and enforced by the services: a department's
+staff write the tiers of the targets their department maintains, the office writes the shared
+policies. The views only hide forms from those who may not use them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from credit_risk import selectors, services
+from credit_risk.access import may_write_policy, may_write_tier
 from credit_risk.forms import ObservationForm, PolicyForm, TierImportForm, TierSetForm
 from credit_risk.models import TierPolicy, WarningKind
 from registries.access import REGISTRY_WRITE_ROLES, get_for_user, registry_view, role_required
@@ -30,14 +36,18 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     policy = get_object_or_404(TierPolicy, pk=pk)
     form = PolicyForm(request.POST or None, policy=policy)
     user: User = request.user  # type: ignore[assignment]
-    can_edit = user.role in REGISTRY_WRITE_ROLES or user.is_office
-    if request.method == "POST" and can_edit and form.is_valid():
+    can_edit = may_write_policy(user)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
         try:
             services.policy_update(
                 policy=policy,
                 rules=form.rules(),
                 description=form.cleaned_data["description"],
                 warning_percent=form.cleaned_data["warning_percent"],
+                user=user,
+                request=request,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -61,6 +71,7 @@ def _tier_page(
             "observation_form": observation_form,
             "observations": selectors.observation_periods(target),
             "signals": selectors.risk_signals(target),
+            "can_write": may_write_tier(request.user, target),
         },
     )
 
@@ -74,7 +85,11 @@ def target_tier(request: HttpRequest, pk: int) -> HttpResponse:
         target = get_for_user(user, Target.objects.all(), change=True, pk=pk)
         if form.is_valid():
             services.tier_set(
-                target=target, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"], user=user
+                target=target,
+                tier=form.cleaned_data["tier"],
+                reason=form.cleaned_data["reason"],
+                user=user,
+                request=request,
             )
             messages.success(request, _("已设定信用风险分类"))
             return redirect("credit_risk:target_tier", pk=target.pk)
@@ -117,7 +132,9 @@ def tier_import(request: HttpRequest) -> HttpResponse:
                 for chunk in upload.chunks():
                     out.write(chunk)
             user: User = request.user  # type: ignore[assignment]
-            result = services.tiers_import(path=path, user=user, assessed_on=form.cleaned_data["assessed_on"])
+            result = services.tiers_import(
+                path=path, user=user, assessed_on=form.cleaned_data["assessed_on"], request=request
+            )
         if result.ok:
             messages.success(request, _("已导入 %(n)d 条分类结果") % {"n": result.written})
     return render(request, "credit_risk/tier_import.html", {"form": form, "result": result})

@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Font
 from inspections.models import FollowUp, ItemResult, Result, StepKind, TeamMember, Visit
 from inspections.selectors import task_visits
 from plans.models import Task
-from registries.importing.common import guard
 from registries.models import Department, ItemClaim
+from registries.xlsx import safe_cell, safe_row
 
 
 @dataclass
@@ -149,13 +149,14 @@ HEADER = [
 
 
 def summary_workbook(summary: Summary) -> bytes:
-    """The summary table as .xlsx: the figures, then one row per drawn object (text cells guarded)."""
+    """The summary table as .xlsx: the figures, then one row per drawn object (every text cell through
+    `safe_cell`: whatever a result holds, the table is written and no cell is a formula)."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "汇总"
     title = f"{summary.task.plan.year}年度 {summary.task.name} 检查结果汇总表（{summary.department.name}）"
-    sheet.append([guard(title)])
+    sheet.append([safe_cell(title)])
     sheet["A1"].font = Font(bold=True, size=14)
     figures = [
         ("抽取对象数", summary.drawn),
@@ -170,7 +171,7 @@ def summary_workbook(summary: Summary) -> bytes:
     figures += [(f"检查结果：{name}", n) for name, n in sorted(summary.by_category.items())]
     figures += [(f"处理方式：{name}", n) for name, n in sorted(summary.by_step.items())]
     for label, value in figures:
-        sheet.append([guard(label), value])
+        sheet.append([safe_cell(label), value])
     sheet.append(["生成时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     sheet.column_dimensions["A"].width = 40
 
@@ -181,31 +182,23 @@ def summary_workbook(summary: Summary) -> bytes:
     for number, row in enumerate(summary.rows, start=1):
         result = row.result
         rows.append(
-            [
-                number,
-                *(
-                    guard(v)
-                    for v in (
-                        row.visit.target.name,
-                        row.visit.target.natural_key_value,
-                        row.visit.target.address,
-                        "；".join(row.items),
-                    )
-                ),
-                row.visit.visited_on,
-                *(
-                    guard(v)
-                    for v in (
-                        "；".join(row.categories) if result else ("待录入" if row.visit.is_done else "待检查"),
-                        result.findings if result else "",
-                        row.follow_up,
-                        "、".join(row.team),
-                    )
-                ),
-                row.visit.entry_deadline,
-                timezone.localtime(result.entered_at).strftime("%Y-%m-%d %H:%M") if result else "",
-                ("是" if result.entered_late else "否") if result else "",
-            ]
+            safe_row(
+                [
+                    number,
+                    row.visit.target.name,
+                    row.visit.target.natural_key_value,
+                    row.visit.target.address,
+                    "；".join(row.items),
+                    row.visit.visited_on,
+                    "；".join(row.categories) if result else ("待录入" if row.visit.is_done else "待检查"),
+                    result.findings if result else "",
+                    row.follow_up,
+                    "、".join(row.team),
+                    row.visit.entry_deadline,
+                    timezone.localtime(result.entered_at).strftime("%Y-%m-%d %H:%M") if result else "",
+                    ("是" if result.entered_late else "否") if result else "",
+                ]
+            )
         )
     for column, width in zip("ABCDEFGHIJKLM", (6, 30, 22, 30, 30, 12, 30, 40, 24, 20, 12, 16, 10), strict=True):
         rows.column_dimensions[column].width = width

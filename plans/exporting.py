@@ -14,6 +14,7 @@ from credit_risk.allocation import RatioKind, RatioSpec
 from plans.models import Plan, Task
 from plans.parsing import Period, format_modes, format_period, format_ratio
 from registries.models import ChecklistItemVersion
+from registries.xlsx import safe_cell, safe_row
 
 # Header texts in the order of the government layout; each is accepted by the importer.
 XLSX_COLUMNS = (
@@ -137,7 +138,7 @@ def plan_to_xlsx(data: dict[str, Any]) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "抽查计划"
-    ws.append([data["title"]])
+    ws.append([safe_cell(data["title"])])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(XLSX_COLUMNS))
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
@@ -146,16 +147,10 @@ def plan_to_xlsx(data: dict[str, Any]) -> bytes:
         ws.cell(2, col).font = Font(bold=True)
     for task in data["tasks"]:
         row = _row(task)
-        # Text cells are written as strings; a cell starting with "=" is escaped so it is never a formula.
-        ws.append([_safe(row[key]) for key, _label in XLSX_COLUMNS])
+        # Whatever a task holds, the cell is written: no character XML refuses, never a formula.
+        ws.append(safe_row(row[key] for key, _label in XLSX_COLUMNS))
     for index, (key, _label) in enumerate(XLSX_COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = WIDTHS.get(key, 14)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-
-def _safe(value: str | int) -> str | int:
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value
-    return value

@@ -16,7 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from publicity.dashboard import Figures, Row
-from registries.importing.common import guard
+from registries.xlsx import safe_cell, safe_row
 
 RED = PatternFill("solid", fgColor="F8D7DA")
 BOLD = Font(bold=True)
@@ -61,8 +61,8 @@ GOAL_OF = {
 
 def _value(row: Row, attr: str) -> Any:
     value = getattr(row, attr)
-    # Department names come from imported tables: never let one be read as a formula.
-    return float(value) if isinstance(value, Decimal) else guard(value)
+    # Department names come from imported tables: never a formula, never a character XML refuses.
+    return float(value) if isinstance(value, Decimal) else safe_cell(value)
 
 
 def _table(ws: Worksheet, figures: Figures, start_row: int = 1) -> int:
@@ -114,11 +114,11 @@ def _figures_sheet(ws: Worksheet, figures: Figures) -> None:
     for cell in ws[1]:
         cell.font = BOLD
     for line in lines:
-        ws.append(list(line))
+        ws.append(safe_row(line))
     ws.append([])
     ws.append(["发现问题率（按信用风险分类）", "检查户次", "发现问题户次", "每百户次发现问题"])
     for finds in figures.finds:
-        ws.append([finds.label, finds.visits, finds.problems, _num(finds.per_hundred)])
+        ws.append(safe_row([finds.label, finds.visits, finds.problems, _num(finds.per_hundred)]))
     ws.column_dimensions["A"].width = 40
 
 
@@ -153,7 +153,7 @@ def report_to_xlsx(figures: Figures, *, kind: str, tasks: list[dict[str, Any]]) 
         if half
         else f"{figures.year}年度“双随机、一公开”监管工作自查报告（{scope}，报送期限 {figures.year}-12-10）"
     )
-    ws.append([title])
+    ws.append(safe_row([title]))
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([f"数据截至 {figures.today.isoformat()}，由平台根据录入数据自动生成，报送前请核对。"])
     ws.append([])
@@ -200,7 +200,7 @@ def report_to_xlsx(figures: Figures, *, kind: str, tasks: list[dict[str, Any]]) 
     if figures.fairness_flagged:
         problems.append(f"{figures.fairness_flagged} 项抽取公平性检验提示存在区域或行业偏向，请核查。")
     for line in problems or ["（未发现未达标指标）"]:
-        ws.append([line])
+        ws.append(safe_row([line]))
     ws.append([])
     ws.append(["三、下一步工作打算"])
     ws.append(["（请填写）"])
@@ -213,7 +213,7 @@ def report_to_xlsx(figures: Figures, *, kind: str, tasks: list[dict[str, Any]]) 
     for cell in task_sheet[1]:
         cell.font = BOLD
     for task in tasks:
-        task_sheet.append([guard(task.get(h)) for h in headers])
+        task_sheet.append(safe_row(task.get(h) for h in headers))
     task_sheet.column_dimensions["C"].width = 40
     return _save(wb)
 

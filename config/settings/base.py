@@ -253,6 +253,9 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
 # Files with more rows than this are imported by a Celery task with a progress page.
 IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=5_000)
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Credit-tier imports (classification results: a code and a tier per row) are read whole, in the request.
+TIER_IMPORT_MAX_UPLOAD_BYTES = env.int("TIER_IMPORT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+TIER_IMPORT_MAX_ROWS = env.int("TIER_IMPORT_MAX_ROWS", default=100_000)
 
 PGHISTORY_DEFAULT_TRACKERS = None
 

@@ -33,7 +33,7 @@ def targets(amr: Department) -> list[Target]:
     return [TargetFactory(department=amr) for _ in range(4)]
 
 
-def test_it_imports_tiers_by_credit_code(targets: list[Target], tmp_path: Path) -> None:
+def test_it_imports_tiers_by_credit_code(targets: list[Target], alice: User, tmp_path: Path) -> None:
     path = _workbook(
         tmp_path / "tiers.xlsx",
         [
@@ -41,13 +41,15 @@ def test_it_imports_tiers_by_credit_code(targets: list[Target], tmp_path: Path) 
             for i, (t, tier) in enumerate(zip(targets, ["A类", "B", "较高风险", "D 高风险"], strict=True))
         ],
     )
-    result = services.tiers_import(path=path, user=None, assessed_on=dt.date(2026, 9, 30))
+    result = services.tiers_import(path=path, user=alice, assessed_on=dt.date(2026, 9, 30))
     assert result.ok and result.written == 4
     assert [CurrentTier.objects.get(target=t).tier for t in targets] == ["A", "B", "C", "D"]
     assert selectors.tier_counts(Target.objects.all()) == {"A": 1, "B": 1, "C": 1, "D": 1, "none": 0}
 
 
-def test_it_imports_nothing_when_one_row_is_bad_and_names_the_row(targets: list[Target], tmp_path: Path) -> None:
+def test_it_imports_nothing_when_one_row_is_bad_and_names_the_row(
+    targets: list[Target], alice: User, tmp_path: Path
+) -> None:
     bad_code = targets[1].credit_code[:-1] + ("0" if targets[1].credit_code[-1] != "0" else "1")
     path = _workbook(
         tmp_path / "tiers.xlsx",
@@ -58,11 +60,11 @@ def test_it_imports_nothing_when_one_row_is_bad_and_names_the_row(targets: list[
             [4, "丁", enterprise_code(99_999), "C"],
         ],
     )
-    result = services.tiers_import(path=path, user=None)
+    result = services.tiers_import(path=path, user=alice)
     assert not result.ok
     assert result.errors[0].startswith("第 4 行：")
     assert result.errors[1].startswith("第 5 行：无法识别的信用风险分类“E”")
-    assert result.errors[2] == f"第 6 行：名录库中没有统一社会信用代码为 {enterprise_code(99_999)} 的对象"
+    assert result.errors[2] == f"第 6 行：本部门维护的检查对象中没有统一社会信用代码为 {enterprise_code(99_999)} 的对象"
     assert not TierAssessment.objects.exists()
 
 
@@ -72,8 +74,8 @@ def test_it_keeps_the_history_and_the_latest_assessment_is_current(
     target = targets[0]
     old = _workbook(tmp_path / "q2.xlsx", [[1, target.name, target.credit_code, "A"]])
     new = _workbook(tmp_path / "q3.xlsx", [[1, target.name, target.credit_code, "C"]])
-    services.tiers_import(path=new, user=None, assessed_on=dt.date(2026, 9, 30))
-    services.tiers_import(path=old, user=None, assessed_on=dt.date(2026, 6, 30))  # late upload of an older result
+    services.tiers_import(path=new, user=alice, assessed_on=dt.date(2026, 9, 30))
+    services.tiers_import(path=old, user=alice, assessed_on=dt.date(2026, 6, 30))  # late upload of an older result
     assert CurrentTier.objects.get(target=target).tier == "C"
     services.tier_set(
         target=target, tier="D", reason="现场核查发现严重违法行为", user=alice, assessed_on=dt.date(2026, 10, 8)
@@ -149,9 +151,9 @@ def test_it_imports_tiers_through_the_page(client: Client, targets: list[Target]
     assert CurrentTier.objects.get(target=targets[0]).tier == "B"
 
 
-def test_it_edits_a_policy_and_refuses_a_floor_above_the_ceiling(client: Client, alice: User) -> None:
+def test_it_edits_a_policy_and_refuses_a_floor_above_the_ceiling(client: Client, olivia: User) -> None:
     policy = TierPolicy.objects.get(name="基准比例递加")
-    client.force_login(alice)
+    client.force_login(olivia)
     data = {"description": "试行", "warning_percent": "5"}
     for t in ["A", "B", "C", "D", "none"]:
         data |= {f"{t}_weight": "1", f"{t}_min": "0", f"{t}_max": "100"}
