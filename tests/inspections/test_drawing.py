@@ -28,7 +28,16 @@ def populations(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, int]]:
 
 
 def _run(tiers: dict[str, str], counts: dict[str, int], secret: str = "s" * 64, entropy: str = "") -> drawing.Draw:
-    return drawing.run(task="2026-7", round_no=1, tiers=tiers, counts=counts, secret=secret, entropy=entropy)
+    ordered = sorted(tiers)
+    return drawing.run_sorted(
+        task="2026-7",
+        round_no=1,
+        ordered=ordered,
+        tier_list=[tiers[k] for k in ordered],
+        counts=counts,
+        secret=secret,
+        entropy=entropy,
+    )
 
 
 def _selected(draw: drawing.Draw) -> list[str]:
