@@ -13,7 +13,12 @@ import datetime as dt
 import gzip
 import html
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from bisect import bisect_left
+from pathlib import Path
 
 import pgtrigger
 import pytest
@@ -26,7 +31,8 @@ from inspections import drawing
 from inspections.models import DrawnTarget, DrawRound, Visit, VisitStatus
 from inspections.population import read_bytes
 from inspections.services.draws import draw_round_open, draw_round_run, draw_round_start
-from inspections.verification import verify_round
+from inspections.verification import auditor_command, verify_round
+from publicity.views_draws import verify_command
 from registries.models import User
 from tests.inspections.draw_fixtures import make_officers, make_targets, make_task
 
@@ -221,3 +227,36 @@ def test_the_tiers_digest_of_a_small_tiered_round_cannot_be_brute_forced(publish
     unkeyed = drawing.tiers_digest_of(drawing.tiers_text(dict(zip(keys, tiers, strict=True))).encode())
     assert published.tiers_digest != unkeyed
     assert published.tiers_digest == drawing.tiers_digest_of(read_bytes(published, "tiers.txt.gz"), published.salts)
+
+
+def _run_command(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The page's command lines, as a citizen pastes them (python: this interpreter, isolated)."""
+    script = Path(drawing.__file__)
+    shutil.copy(script, cwd / "drawing.py")
+    lines = command.splitlines()
+    for line in lines[:-1]:
+        subprocess.run(line, shell=True, cwd=cwd, check=True)  # noqa: S602 - the page's own gunzip line
+    args = shlex.split(lines[-1])
+    return subprocess.run([sys.executable, "-I", "-S", *args[1:]], capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def test_the_public_and_the_auditors_commands_verify_the_tiered_round(published: DrawRound, tmp_path: Path) -> None:
+    public, auditor = tmp_path / "public", tmp_path / "auditor"
+    for folder in (public, auditor):
+        folder.mkdir()
+        for which, name in (("population", "population.txt.gz"), ("drawn", "drawn.txt")):
+            response = Client().get(reverse("publicity:draw_file", args=[published.pk, which]))
+            (folder / f"draw-{published.pk}-{name}").write_bytes(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+
+    done = _run_command(verify_command(published), public)
+    assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+
+    (auditor / f"draw-{published.pk}-tiers.txt.gz").write_bytes(
+        gzip.compress(read_bytes(published, "tiers.txt.gz"))
+    )
+    done = _run_command(auditor_command(published), auditor)
+    assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+    # Without the salts the auditor's recompute cannot pass.
+    lines = auditor_command(published).replace(f"--salts={drawing.salts_text(published.salts)}", "").splitlines()
+    done = _run_command("\n".join(["true", lines[-1]]), auditor)
+    assert done.returncode == 1 and "only with the salts" in done.stdout

@@ -129,7 +129,7 @@ def test_the_projector_shows_totals_only_to_everyone(task: Task, alice: User, bo
     assert "D 高风险" in _client(alice).get(reverse("inspections:round_detail", args=[done.pk])).content.decode()
 
 
-def test_the_public_page_of_an_untiered_draw_shows_tickets_and_the_full_recompute(alice: User) -> None:
+def test_the_public_page_of_an_untiered_draw_shows_tickets_and_the_full_recompute(alice: User, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.inspections.draw_fixtures import make_officers, make_targets, make_task
 
     assert alice.department is not None
@@ -147,3 +147,11 @@ def test_the_public_page_of_an_untiered_draw_shows_tickets_and_the_full_recomput
     assert ticket in html and "--count=-=" in html and "--salts" not in html
     assert done.salts_commitment not in html  # an untiered draw has no salts in its seed
     assert DrawRound.objects.get(pk=done.pk).uses_tiers is False
+    # The page's command, pasted into a shell, recomputes the whole draw.
+    from tests.inspections.test_draw_secrecy import _run_command
+
+    for which, name in (("population", "population.txt.gz"), ("drawn", "drawn.txt")):
+        response = Client().get(reverse("publicity:draw_file", args=[done.pk, which]))
+        (tmp_path / f"draw-{done.pk}-{name}").write_bytes(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    result = _run_command(verify_command(done), tmp_path)
+    assert result.returncode == 0 and "OK" in result.stdout, result.stdout + result.stderr
