@@ -207,6 +207,7 @@ def _select_sorted(
     tier_list: Sequence[str],
     counts: Mapping[str, int],
     encoded: Sequence[bytes],
+    *,
     salts: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Per tier, the `counts[tier]` keys of sorted `ordered` with the lowest tickets, in ticket
@@ -487,7 +488,7 @@ def _verdict(
     if salts_commitment and tier_list is not None and counts is not None and not salts:
         problems.append("a tiered draw with salts is recomputed only with the salts (auditors)")
     elif tier_list is not None and counts is not None and not problems:
-        expected, tickets = _select_sorted(seed, ordered, tier_list, counts, encoded, salts or None)
+        expected, tickets = _select_sorted(seed, ordered, tier_list, counts, encoded, salts=salts or None)
         expected_keys = sorted(k for keys in expected.values() for k in keys)
         if expected_keys != sorted(selected):
             problems.append("the selection differs from the one the seed gives")

@@ -19,9 +19,7 @@ def verify_round(draw_round: DrawRound) -> drawing.Verdict:
     problems: list[str] = []
     published = drawing.parse_population(read_file(draw_round, "drawn.txt"))
     # order_by(): the default ordering of drawn rows joins round, task, plan and department.
-    stored = list(
-        DrawnTarget.objects.filter(round=draw_round).order_by().values_list("key", "tier", "ticket", "rank")
-    )
+    stored = list(DrawnTarget.objects.filter(round=draw_round).order_by().values_list("key", "tier", "ticket", "rank"))
     if sorted(row[0] for row in stored) != sorted(published):
         problems.append("the drawn keys file differs from the drawn rows in the database")
     counts = {t: int(n) for t, n in draw_round.counts.items()}
@@ -58,7 +56,6 @@ def verify_round(draw_round: DrawRound) -> drawing.Verdict:
         if any(rank_of.get(key) != rank for key, _tier, _t, rank in stored):
             problems.append("a drawn row's rank differs from its ticket order in its tier")
     return drawing.Verdict(ok=not problems, problems=problems)
-
 
 
 def auditor_command(draw_round: DrawRound) -> str:

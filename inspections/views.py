@@ -158,7 +158,9 @@ def round_start(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         draw_round.refresh_from_db(fields=["status", "enqueued_at"])
         if draw_round.status == RoundStatus.QUEUED and draw_round.enqueued_at is None:
-            messages.warning(request, _("抽取已登记，但任务队列暂时无法连接：本轮保持“正在抽取”，队列恢复后将自动开始，无需重复操作"))
+            messages.warning(
+                request, _("抽取已登记，但任务队列暂时无法连接：本轮保持“正在抽取”，队列恢复后将自动开始，无需重复操作")
+            )
     if request.POST.get("witness"):
         return redirect("inspections:round_witness", pk=pk)
     return redirect("inspections:round_detail", pk=pk)

@@ -135,8 +135,7 @@ def draw_round_start(*, draw_round: DrawRound, user: User, entropy: str = "") ->
     entropy = entropy.strip()
     if len(entropy) > ENTROPY_MAX or not all(c.isalnum() or c in ENTROPY_PUNCTUATION for c in entropy):
         raise ValidationError(
-            _("公开随机数不能超过 %(max)s 个字符，只能包含文字、数字、空格和 - _ . : / , # +")
-            % {"max": ENTROPY_MAX}
+            _("公开随机数不能超过 %(max)s 个字符，只能包含文字、数字、空格和 - _ . : / , # +") % {"max": ENTROPY_MAX}
         )
     # Conditional update: of two clicks on "start" only one moves the round on.
     moved = DrawRound.objects.filter(pk=draw_round.pk, status__in=[RoundStatus.OPEN, RoundStatus.FAILED]).update(

@@ -43,7 +43,9 @@ def _client(user: User) -> Client:
 @pytest.mark.parametrize(
     "entropy", ["1'; touch /tmp/pwned; echo '", "$(id)", "`id`", "a|b", "5\n8", "a;b", 'a"b', "a\\b", "x" * 201]
 )
-def test_it_refuses_entropy_outside_the_safe_alphabet_and_changes_nothing(task: Task, alice: User, entropy: str) -> None:
+def test_it_refuses_entropy_outside_the_safe_alphabet_and_changes_nothing(
+    task: Task, alice: User, entropy: str
+) -> None:
     draw_round = draw_round_open(task=task, user=alice)
 
     with pytest.raises(ValidationError, match="只能包含文字、数字、空格"):
