@@ -157,3 +157,14 @@ def test_the_public_page_of_an_untiered_draw_shows_tickets_and_the_full_recomput
         (tmp_path / f"draw-{done.pk}-{name}").write_bytes(b"".join(response.streaming_content))  # type: ignore[attr-defined]
     result = _run_command(verify_command(done), tmp_path)
     assert result.returncode == 0 and "OK" in result.stdout, result.stdout + result.stderr
+
+
+def test_the_public_command_quotes_an_entropy_stored_before_the_alphabet_was_enforced() -> None:
+    """A round drawn before the check may hold any entropy: pasted, it stays one argument."""
+    hostile = "1'; touch /tmp/pwned; echo '$(id)`id`"
+    draw_round = DrawRound(pk=7, task_id=3, round_no=1, entropy=hostile, commitment="c" * 64, secret="s" * 64)
+
+    command = verify_command(draw_round).splitlines()[-1]
+
+    assert f"--entropy={hostile}" in shlex.split(command)
+    assert all(";" not in arg or arg.startswith("--entropy=") for arg in shlex.split(command))
