@@ -1,5 +1,5 @@
-"""Fast inserts of many rows: COPY on PostgreSQL (tens of thousands of drawn rows and team
-members per round), bulk_create elsewhere. Only for models without per-row Python logic."""
+"""Fast inserts of many rows with COPY (tens of thousands of drawn rows and team members per
+round). Only for models without per-row Python logic."""
 
 from __future__ import annotations
 
@@ -50,18 +50,13 @@ def _copy_column(values: list[Any]) -> list[str]:
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    if connection.vendor == "postgresql":
-        meta = model._meta
-        columns = ", ".join(connection.ops.quote_name(_field(model, f).column) for f in fields)
-        table = connection.ops.quote_name(meta.db_table)
-        rows = list(rows)
-        if not rows:
-            return
-        # Column by column, then one text block: no per-value Python call, no write_row per row.
-        texts = [_copy_column(list(column)) for column in zip(*rows, strict=True)]
-        data = "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            copy.write(data.encode())
+    columns = ", ".join(connection.ops.quote_name(_field(model, f).column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    rows = list(rows)
+    if not rows:
         return
-    names = [_field(model, f).attname for f in fields]
-    model._default_manager.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=2000)
+    # Column by column, then one text block: no per-value Python call, no write_row per row.
+    texts = [_copy_column(list(column)) for column in zip(*rows, strict=True)]
+    data = "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(data.encode())

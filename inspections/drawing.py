@@ -18,6 +18,15 @@ The steps:
 3. seed = SHA-256 over task, round, both digests, the secret and the entropy.
 4. Each object's ticket is SHA-256(seed ":" key); within each tier, the objects with
    the lowest tickets are drawn.
+
+A tiered draw must not let the public learn anyone's tier. Were its tickets computable
+from public material, a drawn object whose ticket ranks high in the whole population
+could only come from a high-ratio tier. So a tiered draw (format ssj-draw-2) mixes a
+secret salt per tier into each ticket, SHA-256(seed ":" salt_tier ":" key), and keys the
+tiers digest with the salts. The salts are committed before the draw (SHA-256 of
+`salts_text`, part of the seed) and opened to auditors only: the public checks the
+commitments, the seed and membership; auditors, with the salts and the tiers file,
+recompute everything. A draw without tiers has no salts and anyone recomputes it.
 """
 
 from __future__ import annotations
@@ -35,7 +44,11 @@ from itertools import islice
 from pathlib import Path
 
 UNTIERED = "-"
-FORMAT_VERSION = "ssj-draw-1"
+FORMAT_VERSION = "ssj-draw-1"  # without tiers (and tiered draws before salts)
+FORMAT_SALTED = "ssj-draw-2"  # tiered: per-tier secret salts in the tickets
+# One salt per tier a population may hold, generated for every tiered round: which
+# tiers a round holds is itself internal.
+SALTED_TIERS = ("A", "B", "C", "D", "none")
 
 
 def sha256_hex(text: str) -> str:
@@ -48,6 +61,44 @@ def new_secret() -> str:
 
 def commitment(secret: str) -> str:
     return sha256_hex(secret)
+
+
+def new_salts() -> dict[str, str]:
+    """One secret salt per tier (256 bits each), opened to auditors only."""
+    return {tier: secrets.token_hex(32) for tier in SALTED_TIERS}
+
+
+def salts_text(salts: Mapping[str, str]) -> str:
+    """The canonical one-line form, "A=hex,B=hex,...", sorted by tier: what is committed and handed to auditors."""
+    for tier, salt in salts.items():
+        if not tier or any(c in tier for c in "=,\n") or not salt or any(c in salt for c in "=,\n"):
+            raise ValueError(f"invalid salt for tier {tier!r}")
+    return ",".join(f"{tier}={salts[tier]}" for tier in sorted(salts))
+
+
+def parse_salts(text: str) -> dict[str, str]:
+    salts = {}
+    for part in text.strip().split(","):
+        tier, sep, salt = part.partition("=")
+        if not sep or not tier or not salt:
+            raise ValueError(f"invalid salts entry {part!r}: expected tier=salt")
+        salts[tier] = salt
+    return salts
+
+
+def salts_commitment(salts: Mapping[str, str]) -> str:
+    return sha256_hex(salts_text(salts))
+
+
+def tiers_digest_of(tiers_file: bytes, salts: Mapping[str, str] | None = None) -> str:
+    """The tiers file's digest; keyed with the salts for a salted draw.
+
+    Unkeyed, the digest of a small population's tiers could be found by trying every
+    assignment of tiers (5 ** n files): keyed with 256-bit secrets, it hides them.
+    """
+    if not salts:
+        return hashlib.sha256(tiers_file).hexdigest()
+    return hashlib.sha256(f"{FORMAT_SALTED}|salts={salts_text(salts)}\n".encode() + tiers_file).hexdigest()
 
 
 def population_text(keys: Iterable[str]) -> str:
@@ -118,29 +169,36 @@ def strictly_increasing(keys: Sequence[str]) -> bool:
     return not any(map(operator.ge, keys, islice(keys, 1, None)))
 
 
-def seed_for(*, task: str, round_no: int, population_digest: str, tiers_digest: str, secret: str, entropy: str) -> str:
-    material = "|".join(
-        [
-            FORMAT_VERSION,
-            f"task={task}",
-            f"round={round_no}",
-            f"population={population_digest}",
-            f"tiers={tiers_digest}",
-            f"secret={secret}",
-            f"entropy={entropy}",
-        ]
-    )
-    return sha256_hex(material)
+def seed_for(
+    *,
+    task: str,
+    round_no: int,
+    population_digest: str,
+    tiers_digest: str,
+    secret: str,
+    entropy: str,
+    salts_commitment: str = "",
+) -> str:
+    """The seed; with `salts_commitment` (a salted tiered draw) in format ssj-draw-2."""
+    material = [
+        FORMAT_SALTED if salts_commitment else FORMAT_VERSION,
+        f"task={task}",
+        f"round={round_no}",
+        f"population={population_digest}",
+        f"tiers={tiers_digest}",
+        f"secret={secret}",
+        f"entropy={entropy}",
+    ]
+    if salts_commitment:
+        material.append(f"salts={salts_commitment}")
+    return sha256_hex("|".join(material))
 
 
-def ticket(seed: str, key: str) -> str:
+def ticket(seed: str, key: str, salt: str = "") -> str:
+    """SHA-256(seed ":" key); in a salted draw SHA-256(seed ":" salt ":" key), salt of the key's tier."""
+    if salt:
+        return hashlib.sha256(f"{seed}:{salt}:{key}".encode()).hexdigest()
     return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
-
-
-def select(seed: str, tiers: Mapping[str, str], counts: Mapping[str, int]) -> dict[str, list[str]]:
-    """Per tier, the `counts[tier]` keys with the lowest tickets, in ticket order."""
-    ordered = sorted(tiers)
-    return _select_sorted(seed, ordered, list(map(tiers.__getitem__, ordered)), counts)
 
 
 def _select_sorted(
@@ -148,26 +206,32 @@ def _select_sorted(
     ordered: Sequence[str],
     tier_list: Sequence[str],
     counts: Mapping[str, int],
-    encoded: Sequence[bytes] | None = None,
-) -> dict[str, list[str]]:
-    """`select` over sorted keys and their tiers, in one pass over the population.
-
-    The same result as `lowest_tickets` per tier (ties broken by the key, i.e. by the
-    position in `ordered`): every key is hashed once, and only the tickets below its
-    tier's threshold are kept; a tier left with too few below it is recomputed in full.
-    `encoded` are the keys as UTF-8 bytes when the caller already has them (split from
-    the encoded population file: one C-level call instead of a million encodes).
-    """
-    if encoded is None:
-        encoded = [key.encode() for key in ordered]
-    positions, _tickets = _lowest_positions(seed, tier_list, counts, encoded)
-    return {tier: [ordered[i] for i in chosen] for tier, chosen in positions.items()}
+    encoded: Sequence[bytes],
+    *,
+    salts: Mapping[str, str] | None = None,
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Per tier, the `counts[tier]` keys of sorted `ordered` with the lowest tickets, in ticket
+    order; and each drawn key's ticket. `encoded` are the keys as UTF-8 bytes (split from the
+    encoded population file: one C-level call instead of a million encodes)."""
+    positions, tickets = _lowest_positions(seed, tier_list, counts, encoded, salts)
+    selection = {tier: [ordered[i] for i in chosen] for tier, chosen in positions.items()}
+    return selection, {ordered[i]: d.hex() for i, d in tickets.items()}
 
 
 def _lowest_positions(
-    seed: str, tier_list: Sequence[str], counts: Mapping[str, int], encoded: Sequence[bytes]
+    seed: str,
+    tier_list: Sequence[str],
+    counts: Mapping[str, int],
+    encoded: Sequence[bytes],
+    salts: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, list[int]], dict[int, bytes]]:
-    """Per tier, the positions of the lowest tickets in ticket order; and each chosen position's ticket."""
+    """Per tier, the positions of the lowest tickets in ticket order; and each chosen position's ticket.
+
+    Same result as sorting every (ticket, position) pair of the tier, faster: tickets are
+    uniform, so the lowest `wanted` of n are almost surely below a threshold near
+    2 * wanted / n of the range; only those are kept and sorted. A tier with fewer than
+    `wanted` below it is sorted in full: the result never depends on the shortcut.
+    """
     sizes = Counter(tier_list)
     limits = dict.fromkeys(sizes, b"")  # nothing is below b"": tiers not drawn are not hashed
     for tier, wanted in counts.items():
@@ -179,10 +243,17 @@ def _lowest_positions(
             limits[tier] = min(int(share * 2**256), 2**256 - 1).to_bytes(32, "big")
         elif wanted:
             limits[tier] = b"\xff" * 33  # above every digest
-    copy = hashlib.sha256(f"{seed}:".encode()).copy
+    if salts is None:
+        plain = hashlib.sha256(f"{seed}:".encode())
+        prefixes = dict.fromkeys(sizes, plain)
+    else:
+        missing = [tier for tier in sizes if not salts.get(tier)]
+        if missing:
+            raise ValueError(f"no salt for tier {missing[0]}")
+        prefixes = {tier: hashlib.sha256(f"{seed}:{salts[tier]}:".encode()) for tier in sizes}
 
-    def digest(key: bytes) -> bytes:
-        h = copy()
+    def digest(key: bytes, tier: str) -> bytes:
+        h = prefixes[tier].copy()
         h.update(key)
         return h.digest()
 
@@ -190,7 +261,7 @@ def _lowest_positions(
     for d, i in [
         (d, i)
         for i, (key, tier) in enumerate(zip(encoded, tier_list, strict=True))
-        if (limit := limits[tier]) and (d := digest(key)) < limit
+        if (limit := limits[tier]) and (d := digest(key, tier)) < limit
     ]:
         below[tier_list[i]].append((d, i))
     chosen: dict[str, list[int]] = {}
@@ -198,40 +269,11 @@ def _lowest_positions(
     for tier, wanted in counts.items():
         candidates = below[tier]
         if len(candidates) < wanted:
-            candidates = [(digest(key), i) for i, key in enumerate(encoded) if tier_list[i] == tier]
+            candidates = [(digest(key, tier), i) for i, key in enumerate(encoded) if tier_list[i] == tier]
         candidates.sort()
         chosen[tier] = [i for _d, i in candidates[:wanted]]
         tickets.update((i, d) for d, i in candidates[:wanted])
     return chosen, tickets
-
-
-def lowest_tickets(seed: str, members: Sequence[str], wanted: int) -> list[str]:
-    """The `wanted` members with the lowest tickets, in ticket order (ties broken by the key).
-
-    Same result as sorting every (ticket, key) pair, faster: tickets are uniform, so the
-    lowest `wanted` of n are almost surely below a threshold near 2 * wanted / n of the
-    range; only those are kept and sorted. If fewer than `wanted` fall below it, all are
-    sorted: the result never depends on the shortcut.
-    """
-    if wanted <= 0:
-        return []
-    copy = hashlib.sha256(f"{seed}:".encode()).copy
-
-    def digest(key: str) -> bytes:
-        h = copy()
-        h.update(key.encode())
-        return h.digest()
-
-    n = len(members)
-    candidates: list[tuple[bytes, str]] = []
-    if wanted * 8 < n:
-        share = min(1.0, (2 * wanted + 64) / n)
-        threshold = min(int(share * 2**256), 2**256 - 1).to_bytes(32, "big")
-        candidates = [(d, key) for key in members if (d := digest(key)) < threshold]
-    if len(candidates) < wanted:
-        candidates = [(digest(key), key) for key in members]
-    candidates.sort()
-    return [key for _d, key in candidates[:wanted]]
 
 
 @dataclass
@@ -246,6 +288,8 @@ class Draw:
     seed: str
     counts: dict[str, int]
     selected: dict[str, list[str]] = field(default_factory=dict)
+    # The salts' commitment of a salted tiered draw ("" without salts).
+    salts_commitment: str = ""
     # The texts the digests were computed over: the files to publish (population) and to
     # keep for auditors (tiers).
     population_file: str = field(default="", repr=False)
@@ -253,28 +297,6 @@ class Draw:
     # Per tier, the drawn keys' positions in the sorted population; each drawn key's ticket.
     positions: dict[str, list[int]] = field(default_factory=dict, repr=False)
     tickets: dict[str, str] = field(default_factory=dict, repr=False)
-
-
-def run(
-    *,
-    task: str,
-    round_no: int,
-    tiers: Mapping[str, str],
-    counts: Mapping[str, int],
-    secret: str,
-    entropy: str = "",
-) -> Draw:
-    """Draw from a population given as key -> tier (UNTIERED for a draw without tiers)."""
-    ordered = sorted(tiers)
-    return run_sorted(
-        task=task,
-        round_no=round_no,
-        ordered=ordered,
-        tier_list=list(map(tiers.__getitem__, ordered)),
-        counts=counts,
-        secret=secret,
-        entropy=entropy,
-    )
 
 
 def run_sorted(
@@ -286,8 +308,10 @@ def run_sorted(
     counts: Mapping[str, int],
     secret: str,
     entropy: str = "",
+    salts: Mapping[str, str] | None = None,
 ) -> Draw:
-    """`run` over keys already sorted and unique (see `strictly_increasing`) and their tiers, in that order.
+    """Draw from keys already sorted and unique (see `strictly_increasing`) and their tiers, in that order
+    (UNTIERED for a draw without tiers). `salts` (a tiered draw): one secret salt per tier.
 
     `Draw.positions` gives each drawn key's index in `ordered`, `Draw.tickets` its ticket.
     """
@@ -295,7 +319,8 @@ def run_sorted(
     tiers_file = _tiers_text(ordered, tier_list)
     encoded = population_file.encode()
     population_digest = hashlib.sha256(encoded).hexdigest()
-    tiers_digest = sha256_hex(tiers_file)
+    tiers_digest = tiers_digest_of(tiers_file.encode(), salts)
+    committed_salts = salts_commitment(salts) if salts else ""
     seed = seed_for(
         task=task,
         round_no=round_no,
@@ -303,9 +328,11 @@ def run_sorted(
         tiers_digest=tiers_digest,
         secret=secret,
         entropy=entropy,
+        salts_commitment=committed_salts,
     )
     # The keys as bytes, split from the text just hashed: the digest and the tickets share it.
-    positions, digests = _lowest_positions(seed, tier_list, counts, encoded.split(b"\n")[:-1] if ordered else [])
+    keys = encoded.split(b"\n")[:-1] if ordered else []
+    positions, digests = _lowest_positions(seed, tier_list, counts, keys, salts or None)
     return Draw(
         task=task,
         round_no=round_no,
@@ -317,6 +344,7 @@ def run_sorted(
         seed=seed,
         counts=dict(counts),
         selected={tier: [ordered[i] for i in chosen] for tier, chosen in positions.items()},
+        salts_commitment=committed_salts,
         population_file=population_file,
         tiers_file=tiers_file,
         positions=positions,
@@ -331,8 +359,9 @@ class Verdict:
     # What the files gave, for callers that compare them with stored values.
     population_digest: str = ""
     seed: str = ""
-    # Per tier, the keys the seed gives (when the whole selection was recomputed).
+    # Per tier, the keys the seed gives (when the whole selection was recomputed), and their tickets.
     selection: dict[str, list[str]] = field(default_factory=dict)
+    tickets: dict[str, str] = field(default_factory=dict)
 
 
 def verify(
@@ -348,6 +377,9 @@ def verify(
     tiers: Mapping[str, str] | None = None,
     counts: Mapping[str, int] | None = None,
     tier_rows: tuple[Sequence[str], Sequence[str]] | None = None,
+    published_salts_commitment: str = "",
+    salts: Mapping[str, str] | None = None,
+    published_seed: str = "",
 ) -> Verdict:
     """Recompute a draw from published material.
 
@@ -356,7 +388,8 @@ def verify(
 
     Without `tiers` (the public layer of a tiered draw) it checks the commitment, the
     seed and that every drawn key is in the population. With `tiers` and `counts` (a draw
-    without tiers, or an auditor) it also recomputes the whole selection.
+    without tiers, or an auditor, who also has the `salts` of a salted draw) it also
+    recomputes the whole selection.
 
     Published files are already sorted: then nothing is sorted again, and the population
     text is hashed and split into the tickets' bytes once.
@@ -367,8 +400,7 @@ def verify(
     population_file = _population_text(ordered, unique=canonical)
     encoded = population_file.encode()
     population_digest = hashlib.sha256(encoded).hexdigest()
-    if commitment(secret) != published_commitment:
-        problems.append("the secret does not match the commitment published before the draw")
+    _check_commitments(secret, published_commitment, salts, published_salts_commitment, problems)
     tier_keys: list[str] = []
     tier_list: list[str] = []
     if tiers is not None and tier_rows is None:
@@ -380,7 +412,7 @@ def verify(
             tier_keys, tier_list = [k for k, _t in pairs], [t for _k, t in pairs]
         if tier_keys != ordered:
             problems.append("the tiers file does not list the same keys as the population file")
-        if sha256_hex(_tiers_text(tier_keys, tier_list)) != tiers_digest:
+        if tiers_digest_of(_tiers_text(tier_keys, tier_list).encode(), salts) != tiers_digest:
             problems.append("the tiers file does not match its committed digest")
     return _verdict(
         task=task,
@@ -395,7 +427,23 @@ def verify(
         tier_list=tier_list if tier_rows is not None else None,
         counts=counts,
         problems=problems,
+        salts_commitment=published_salts_commitment,
+        salts=salts,
+        published_seed=published_seed,
     )
+
+
+def _check_commitments(
+    secret: str,
+    published_commitment: str,
+    salts: Mapping[str, str] | None,
+    published_salts_commitment: str,
+    problems: list[str],
+) -> None:
+    if commitment(secret) != published_commitment:
+        problems.append("the secret does not match the commitment published before the draw")
+    if salts and salts_commitment(salts) != published_salts_commitment:
+        problems.append("the salts do not match the commitment published before the draw")
 
 
 def _verdict(
@@ -412,6 +460,9 @@ def _verdict(
     tier_list: Sequence[str] | None,
     counts: Mapping[str, int] | None,
     problems: list[str],
+    salts_commitment: str = "",
+    salts: Mapping[str, str] | None = None,
+    published_seed: str = "",
 ) -> Verdict:
     """The seed, the drawn keys' membership and (with the tiers and counts) the whole selection."""
     seed = seed_for(
@@ -421,18 +472,33 @@ def _verdict(
         tiers_digest=tiers_digest,
         secret=secret,
         entropy=entropy,
+        salts_commitment=salts_commitment,
     )
+    if published_seed and seed != published_seed:
+        problems.append("the published seed is not the one its inputs give")
     outside = [key for key in selected if not _contains(ordered, key)]
     if outside:
         problems.append(f"drawn keys not in the population: {', '.join(outside[:5])}")
+    if len(set(selected)) != len(selected):
+        problems.append("a key is listed more than once among the drawn keys")
+    if counts is not None and sum(counts.values()) != len(selected):
+        problems.append("the number of drawn keys differs from the published count")
     expected: dict[str, list[str]] = {}
-    if tier_list is not None and counts is not None and not problems:
-        expected = _select_sorted(seed, ordered, tier_list, counts, encoded)
+    tickets: dict[str, str] = {}
+    if salts_commitment and tier_list is not None and counts is not None and not salts:
+        problems.append("a tiered draw with salts is recomputed only with the salts (auditors)")
+    elif tier_list is not None and counts is not None and not problems:
+        expected, tickets = _select_sorted(seed, ordered, tier_list, counts, encoded, salts=salts or None)
         expected_keys = sorted(k for keys in expected.values() for k in keys)
         if expected_keys != sorted(selected):
             problems.append("the selection differs from the one the seed gives")
     return Verdict(
-        ok=not problems, problems=problems, population_digest=population_digest, seed=seed, selection=expected
+        ok=not problems,
+        problems=problems,
+        population_digest=population_digest,
+        seed=seed,
+        selection=expected,
+        tickets=tickets,
     )
 
 
@@ -448,6 +514,9 @@ def verify_files(
     selected: Sequence[str],
     tiers_file: bytes | None = None,
     counts: Mapping[str, int] | None = None,
+    published_salts_commitment: str = "",
+    salts: Mapping[str, str] | None = None,
+    published_seed: str = "",
 ) -> Verdict:
     """`verify` over the files as published (UTF-8 bytes): the same verdict, less work.
 
@@ -468,7 +537,7 @@ def verify_files(
     )
     tier_list: list[str] | None = None
     if published_form and tiers_file is not None:
-        if hashlib.sha256(tiers_file).hexdigest() == tiers_digest:
+        if tiers_digest_of(tiers_file, salts) == tiers_digest:
             parts = tiers_file.decode("utf-8").replace("\n", "\t").split("\t")
             parts.pop()  # the committed text ends with a newline
             tier_list = parts[1::2]
@@ -487,10 +556,12 @@ def verify_files(
             selected=selected,
             counts=counts,
             tier_rows=split_tiers(tiers_file.decode("utf-8")) if tiers_file is not None else None,
+            published_salts_commitment=published_salts_commitment,
+            salts=salts,
+            published_seed=published_seed,
         )
     problems: list[str] = []
-    if commitment(secret) != published_commitment:
-        problems.append("the secret does not match the commitment published before the draw")
+    _check_commitments(secret, published_commitment, salts, published_salts_commitment, problems)
     encoded = population_file.split(b"\n")
     encoded.pop()
     return _verdict(
@@ -506,6 +577,9 @@ def verify_files(
         tier_list=tier_list,
         counts=counts,
         problems=problems,
+        salts_commitment=published_salts_commitment,
+        salts=salts,
+        published_seed=published_seed,
     )
 
 
@@ -516,7 +590,7 @@ def _contains(ordered: Sequence[str], key: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify a published random draw (双随机抽查).")
-    parser.add_argument("population", help="population file: one key per line")
+    parser.add_argument("population", help="population file: one key per line (gunzipped)")
     parser.add_argument("selected", help="drawn keys file: one key per line")
     parser.add_argument("--task", required=True)
     parser.add_argument("--round", type=int, required=True)
@@ -524,11 +598,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--secret", required=True)
     parser.add_argument("--entropy", default="")
     parser.add_argument("--tiers-digest", required=True)
+    parser.add_argument("--seed", default="", help="the published seed, to compare with the one recomputed")
+    parser.add_argument("--drawn-count", type=int, help="the published number of drawn objects")
+    parser.add_argument("--salts-commitment", default="", help="a tiered draw: the salts' commitment")
+    parser.add_argument("--salts", default="", help="auditors: the salts of a tiered draw, tier=salt,...")
     parser.add_argument("--tiers", help="auditors' file: key<TAB>tier per line (or all '-' for an untiered draw)")
     parser.add_argument("--count", action="append", default=[], help="tier=count, repeatable (with --tiers)")
     args = parser.parse_args(argv)
     selected = parse_population(Path(args.selected).read_text(encoding="utf-8"))
     counts = {c.split("=")[0]: int(c.split("=")[1]) for c in args.count} or None
+    if counts is None and args.drawn_count is not None:
+        counts = {"": args.drawn_count}  # the total only: membership and count, no recompute
     verdict = verify_files(
         task=args.task,
         round_no=args.round,
@@ -540,6 +620,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         selected=selected,
         counts=counts,
         tiers_file=Path(args.tiers).read_bytes() if args.tiers else None,
+        published_salts_commitment=args.salts_commitment,
+        salts=parse_salts(args.salts) if args.salts else None,
+        published_seed=args.seed,
     )
     if verdict.ok:
         print("OK: the draw matches")  # noqa: T201

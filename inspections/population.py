@@ -107,8 +107,8 @@ def covering_rounds(task: Task) -> list[int]:
 def _scope_columns(scope: QuerySet[Target]) -> tuple[list[str], list[int], list[str]]:
     """Keys, ids and tiers ("none" when unassessed) of the scope, in one consistent order.
 
-    On PostgreSQL the three columns come back as three aggregated strings of one row: a
-    million Python tuples would cost seconds, three splits cost a fraction of one.
+    The three columns come back as three aggregated strings of one row: a million Python
+    tuples would cost seconds, three splits cost a fraction of one.
     """
     rows = (
         scope.order_by()
@@ -118,9 +118,6 @@ def _scope_columns(scope: QuerySet[Target]) -> tuple[list[str], list[int], list[
         )
         .values_list("draw_key", "id", "draw_tier")
     )
-    if connection.vendor != "postgresql":
-        keys, ids, tiers = (list(col) for col in zip(*rows, strict=True)) if rows else ([], [], [])
-        return keys, ids, tiers
     sql, params = rows.query.sql_with_params()
     # One scan feeds all three aggregates, so their orders agree (checked below by length).
     wrapped = (

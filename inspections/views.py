@@ -15,13 +15,15 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inspections import selectors
+from inspections import drawing, selectors
 from inspections.models import DrawRound, RoundStatus
 from inspections.population import EXCLUSION_LABELS, media_path
 from inspections.services import draws as draw_services
 from inspections.services.matching import match_round
+from inspections.verification import auditor_command
 from plans.models import Task
 from registries.access import registry_view, role_required, scoped
 from registries.models import Role, User
@@ -94,9 +96,12 @@ def round_open(request: HttpRequest, task_id: int) -> HttpResponse:
 def _round_context(request: HttpRequest, draw_round: DrawRound) -> dict[str, object]:
     user = _user(request)
     see_tiers = selectors.can_see_tiers(user, draw_round)
-    counts = [
-        (TIER_LABELS.get(t, t), n, draw_round.population_per_tier.get(t, 0)) for t, n in draw_round.counts.items()
-    ]
+    # Per-tier figures only for those allowed to see tiers (never built for anyone else).
+    counts = (
+        [(TIER_LABELS.get(t, t), n, draw_round.population_per_tier.get(t, 0)) for t, n in draw_round.counts.items()]
+        if see_tiers
+        else []
+    )
     return {
         "round": draw_round,
         "task": draw_round.task,
@@ -113,8 +118,14 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draw_round = _round_for(request, pk)
     context = _round_context(request, draw_round)
     if draw_round.is_done:
-        context["drawn"] = selectors.round_drawn(draw_round)
+        drawn = selectors.round_drawn(draw_round)
+        # Ticket order ranks a tiered draw's objects across tiers: code order for those who may not see tiers.
+        context["drawn"] = drawn if context["see_tiers"] else drawn.order_by("key")
         context["visits_done"] = selectors.round_visits_done(draw_round)
+        if _user(request).role == Role.OFFICE:
+            # Auditors: the salts and the full recompute (never on a public page or file).
+            context["salts_text"] = drawing.salts_text(draw_round.salts) if draw_round.uses_tiers else ""
+            context["auditor_command"] = auditor_command(draw_round)
     return render(request, "inspections/round_detail.html", context)
 
 
@@ -123,10 +134,11 @@ def round_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx partial polled while the draw runs; the full page reloads when it is done."""
     draw_round = _round_for(request, pk)
     witness = request.GET.get("witness") == "1"
+    context = _round_context(request, draw_round)
+    if witness:
+        context["tier_counts"] = []  # the projector shows totals only
     response = render(
-        request,
-        "inspections/_witness_status.html" if witness else "inspections/_round_status.html",
-        _round_context(request, draw_round),
+        request, "inspections/_witness_status.html" if witness else "inspections/_round_status.html", context
     )
     if not witness and draw_round.status != RoundStatus.QUEUED and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
@@ -138,11 +150,17 @@ def round_status(request: HttpRequest, pk: int) -> HttpResponse:
 def round_start(request: HttpRequest, pk: int) -> HttpResponse:
     draw_round = _round_for(request, pk, change=True)
     try:
-        draw_services.draw_round_start(
+        draw_round = draw_services.draw_round_start(
             draw_round=draw_round, user=_user(request), entropy=request.POST.get("entropy", "")
         )
     except ValidationError as exc:
         _error(request, exc)
+    else:
+        draw_round.refresh_from_db(fields=["status", "enqueued_at"])
+        if draw_round.status == RoundStatus.QUEUED and draw_round.enqueued_at is None:
+            messages.warning(
+                request, _("抽取已登记，但任务队列暂时无法连接：本轮保持“正在抽取”，队列恢复后将自动开始，无需重复操作")
+            )
     if request.POST.get("witness"):
         return redirect("inspections:round_witness", pk=pk)
     return redirect("inspections:round_detail", pk=pk)
@@ -150,9 +168,10 @@ def round_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @registry_view
 def round_witness(request: HttpRequest, pk: int) -> HttpResponse:
-    """Full screen for a projector: the commitment, the witness's entropy, then the seed and counts."""
+    """Full screen for a projector: the commitment, the witness's entropy, then the seed and the totals
+    (never per tier: anyone in the room sees the screen)."""
     draw_round = _round_for(request, pk)
-    return render(request, "inspections/round_witness.html", _round_context(request, draw_round))
+    return render(request, "inspections/round_witness.html", {**_round_context(request, draw_round), "tier_counts": []})
 
 
 @require_POST

@@ -228,10 +228,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.calendar_check",
         "schedule": crontab(hour=7, minute=0),
     },
-    # Draw rounds whose message was lost (a whole worker died): enqueued again, the draw is idempotent.
+    # Draw rounds whose message was lost (a whole worker died) or never sent (the broker was down
+    # when the round started): enqueued again, the draw is idempotent. Every minute, so that a
+    # round waiting for the broker starts within a minute of its return.
     "inspections-requeue-stuck-draws": {
         "task": "inspections.requeue_stuck_draws",
-        "schedule": crontab(minute="*/10"),
+        "schedule": crontab(minute="*"),
     },
 }
 

@@ -20,9 +20,12 @@ from registries.models import ChecklistItem, Department, Expert, Expertise, Insp
 ROUND_KEY_FIELDS = (
     "task_id",
     "round_no",
+    "draw_no",
     "status",
     "commitment",
     "secret",
+    "salts",
+    "salts_commitment",
     "entropy",
     "population_digest",
     "tiers_digest",
@@ -52,10 +55,18 @@ class RoundStatus(models.TextChoices):
 class DrawRound(models.Model):
     task = models.ForeignKey(Task, models.PROTECT, related_name="draw_rounds", verbose_name=_("抽查任务"))
     round_no = models.PositiveSmallIntegerField(_("轮次"))
+    # Which of the task's yearly draws this round is (1 .. times_per_year); a redraw keeps the
+    # number of the round it replaces. Unique per task among rounds that are not redraws:
+    # two requests opening a round at once cannot both make the first draw of the year.
+    draw_no = models.PositiveSmallIntegerField(_("年度第几次抽取"), default=1)
     status = models.CharField(_("状态"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.OPEN)
     commitment = models.CharField(_("承诺值"), max_length=64)
     # Kept secret until the visits of the round are done; its hash (commitment) is shown from the start.
     secret = models.CharField(_("随机密钥"), max_length=64)
+    # A tiered draw's per-tier secret salts (mixed into the tickets so that nothing public
+    # reveals a tier): committed with the secret, opened to auditors only, never published.
+    salts = models.JSONField(_("分类盐值"), default=dict, blank=True)
+    salts_commitment = models.CharField(_("分类盐值承诺值"), max_length=64, blank=True)
     entropy = models.CharField(_("公开随机数"), max_length=200, blank=True)
     population_digest = models.CharField(_("对象名单摘要"), max_length=64, blank=True)
     tiers_digest = models.CharField(_("分类名单摘要"), max_length=64, blank=True)
@@ -75,6 +86,9 @@ class DrawRound(models.Model):
     error = models.TextField(_("错误"), blank=True)
     opened_at = models.DateTimeField(_("承诺时间"), default=timezone.now)
     queued_at = models.DateTimeField(_("开始抽取时间"), null=True, blank=True)
+    # When the broker accepted the draw's message; empty while it was unreachable (the beat
+    # enqueues such a round again as soon as the broker is back).
+    enqueued_at = models.DateTimeField(_("进入队列时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     matched_at = models.DateTimeField(_("匹配时间"), null=True, blank=True)
     matching_problems = models.JSONField(_("匹配问题"), default=list, blank=True)
@@ -86,6 +100,11 @@ class DrawRound(models.Model):
         constraints = [
             # One round, one draw: a second request or a retried message cannot add another.
             models.UniqueConstraint(fields=["task", "round_no"], name="draw_round_unique"),
+            # One click, one draw: of parallel requests opening the same yearly draw, one wins.
+            models.UniqueConstraint(
+                fields=["task", "draw_no"], condition=Q(redraw_of__isnull=True), name="draw_round_one_per_draw_no"
+            ),
+            models.CheckConstraint(condition=Q(draw_no__gte=1), name="draw_round_draw_no_positive"),
             models.CheckConstraint(
                 condition=Q(redraw_of__isnull=True) | ~Q(reason=""), name="draw_round_redraw_has_reason"
             ),

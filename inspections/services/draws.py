@@ -17,8 +17,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from credit_risk.allocation import ALL_TIERS, allocate
 from inspections import drawing
@@ -32,6 +34,9 @@ from registries.audit import audit_record
 from registries.models import User
 
 ENTROPY_MAX = 200
+# The witness's entropy is shown in a shell command on the public page (quoted there too):
+# letters and digits of any script, spaces and a few separators, nothing a shell reads.
+ENTROPY_PUNCTUATION = frozenset(" -_.:/,#+")
 logger = logging.getLogger(__name__)
 
 
@@ -44,23 +49,31 @@ def _next_round_no(task: Task) -> int:
     return (DrawRound.objects.filter(task=task).aggregate(n=Max("round_no"))["n"] or 0) + 1
 
 
-def _create_round(*, task: Task, user: User, reason: str = "", redraw_of: DrawRound | None = None) -> DrawRound:
+def _create_round(
+    *, task: Task, user: User, draw_no: int, reason: str = "", redraw_of: DrawRound | None = None
+) -> DrawRound:
+    """A round committed to a fresh secret and fresh per-tier salts (used when the draw is tiered)."""
     secret = drawing.new_secret()
+    salts = drawing.new_salts()
     try:
-        # Two staff opening a round at once compute the same number: the unique
-        # constraint (task, round_no) lets one of them through.
+        # Parallel requests opening the task's next draw compute the same `draw_no` (from the
+        # count they checked) or the same round number: the partial unique index on (task,
+        # draw_no) and the unique (task, round_no) let exactly one of them through.
         with transaction.atomic():
             return DrawRound.objects.create(
                 task=task,
                 round_no=_next_round_no(task),
+                draw_no=draw_no,
                 commitment=drawing.commitment(secret),
                 secret=secret,
+                salts=salts,
+                salts_commitment=drawing.salts_commitment(salts),
                 started_by=user,
                 reason=reason,
                 redraw_of=redraw_of,
             )
     except IntegrityError as exc:
-        raise ValidationError("该任务的这一轮次刚由他人生成，请刷新页面") from exc
+        raise ValidationError(_("该任务的这一轮次刚由他人生成，未重复生成；请刷新页面查看")) from exc
 
 
 @transaction.atomic
@@ -70,14 +83,17 @@ def draw_round_open(*, task: Task, user: User) -> DrawRound:
         raise PermissionDenied
     # 一公开: a draw follows the published plan; a draft's tasks are not public yet.
     if not task.plan.is_public:
-        raise ValidationError("年度抽查计划尚未公布，不能抽取；请先公布计划")
+        raise ValidationError(_("年度抽查计划尚未公布，不能抽取；请先公布计划"))
     allowed = task.times_per_year or 1
     rounds = DrawRound.objects.filter(task=task, redraw_of__isnull=True).count()
     if rounds >= allowed:
         raise ValidationError(
-            f"该任务每年抽查 {allowed} 次，已生成 {rounds} 轮，不能再新增轮次（如需重新抽取，请填写理由）"
+            _("该任务每年抽查 %(allowed)s 次，已生成 %(rounds)s 轮，不能再新增轮次（如需重新抽取，请填写理由）")
+            % {"allowed": allowed, "rounds": rounds}
         )
-    draw_round = _create_round(task=task, user=user)
+    # The number comes from the count just checked: a parallel request that counted the same
+    # rounds gets the same number, and the database refuses the second one.
+    draw_round = _create_round(task=task, user=user, draw_no=rounds + 1)
     audit_record(
         actor=user,
         action="inspections.draw_open",
@@ -99,7 +115,9 @@ def draw_round_redraw(*, draw_round: DrawRound, user: User, reason: str) -> Draw
         raise ValidationError("只能对已完成的轮次重新抽取")
     if DrawRound.objects.filter(redraw_of=draw_round).exists():
         raise ValidationError(f"第{draw_round.round_no}轮已重新抽取过")
-    new = _create_round(task=draw_round.task, user=user, reason=reason, redraw_of=draw_round)
+    new = _create_round(
+        task=draw_round.task, user=user, draw_no=draw_round.draw_no, reason=reason, redraw_of=draw_round
+    )
     audit_record(
         actor=user,
         action="inspections.draw_redraw",
@@ -115,36 +133,57 @@ def draw_round_start(*, draw_round: DrawRound, user: User, entropy: str = "") ->
     if not can_start_draws(user, draw_round.task):
         raise PermissionDenied
     entropy = entropy.strip()
-    if len(entropy) > ENTROPY_MAX or any(c in entropy for c in "|\r\n"):
-        raise ValidationError(f"公开随机数不能超过 {ENTROPY_MAX} 个字符，且不能包含“|”或换行")
+    if len(entropy) > ENTROPY_MAX or not all(c.isalnum() or c in ENTROPY_PUNCTUATION for c in entropy):
+        raise ValidationError(
+            _("公开随机数不能超过 %(max)s 个字符，只能包含文字、数字、空格和 - _ . : / , # +") % {"max": ENTROPY_MAX}
+        )
     # Conditional update: of two clicks on "start" only one moves the round on.
     moved = DrawRound.objects.filter(pk=draw_round.pk, status__in=[RoundStatus.OPEN, RoundStatus.FAILED]).update(
-        status=RoundStatus.QUEUED, entropy=entropy, queued_at=timezone.now(), error=""
+        status=RoundStatus.QUEUED, entropy=entropy, queued_at=timezone.now(), enqueued_at=None, error=""
     )
     draw_round.refresh_from_db()
     if moved:
         audit_record(actor=user, action="inspections.draw_start", obj=draw_round, detail={"entropy": entropy})
-        from inspections.tasks import run_draw
-
         round_id = draw_round.pk
-        transaction.on_commit(lambda: run_draw.delay(round_id))
+        transaction.on_commit(lambda: draw_round_enqueue(round_id))
     return draw_round
+
+
+def draw_round_enqueue(round_id: int) -> bool:
+    """Send the draw's message (after the round committed); False when the broker is unreachable.
+
+    The round stays queued without `enqueued_at`: the page says so, and the beat's
+    `draw_rounds_requeue_stuck` sends it again as soon as the broker is back.
+    """
+    from inspections.tasks import run_draw
+
+    try:
+        run_draw.delay(round_id)
+    except (BrokerError, ConnectionError, OSError):
+        logger.exception("draw round %s: the broker is unreachable; the beat will enqueue it again", round_id)
+        return False
+    DrawRound.objects.filter(pk=round_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+    return True
 
 
 @transaction.atomic
 def draw_rounds_requeue_stuck(*, now: dt.datetime | None = None) -> list[int]:
-    """Enqueue again every round queued for longer than a draw may run (returns their ids).
+    """Enqueue again every round queued for longer than a draw may run, and at once every
+    round whose message the broker never took (it was down): returns their ids.
 
     Such a round's message was lost: its worker died before the broker's visibility timeout
-    gave the message back, or the broker itself lost it. A round merely waiting behind other
-    work gets a second message, which is harmless: the draw is idempotent.
+    gave the message back, or the broker itself lost it or was unreachable. A round merely
+    waiting behind other work gets a second message, which is harmless: the draw is idempotent.
     """
-    from inspections.tasks import DRAW_TIME_LIMIT, run_draw
+    from inspections.tasks import DRAW_TIME_LIMIT
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=DRAW_TIME_LIMIT)
     requeued = []
-    for draw_round in DrawRound.objects.filter(status=RoundStatus.QUEUED, queued_at__lt=cutoff).order_by("pk"):
+    stuck = DrawRound.objects.filter(
+        Q(queued_at__lt=cutoff) | Q(enqueued_at__isnull=True), status=RoundStatus.QUEUED
+    ).order_by("pk")
+    for draw_round in stuck:
         # Conditional update: a round that a worker finished (or another beat requeued) meanwhile is left alone.
         moved = DrawRound.objects.filter(
             pk=draw_round.pk, status=RoundStatus.QUEUED, queued_at=draw_round.queued_at
@@ -158,7 +197,7 @@ def draw_rounds_requeue_stuck(*, now: dt.datetime | None = None) -> list[int]:
             detail={"queued_at": draw_round.queued_at},
         )
         round_id = draw_round.pk
-        transaction.on_commit(lambda round_id=round_id: run_draw.delay(round_id))  # type: ignore[misc]
+        transaction.on_commit(lambda round_id=round_id: draw_round_enqueue(round_id))  # type: ignore[misc]
         requeued.append(round_id)
     if requeued:
         logger.warning("requeued draw rounds stuck in the queue: %s", requeued)
@@ -204,9 +243,14 @@ def _run(*, round_id: int, entropy: str | None) -> DrawRound:
     clock.lap("population")
     if not population.size:
         raise DrawError("排除后抽查范围内没有对象，无法抽取")
+    salts: dict[str, str] | None = None
     if task.uses_tiers:
         allocation = allocate(population.per_tier, task.ratio_spec(), policy)
         counts = {t: allocation.counts[t] for t in ALL_TIERS if allocation.population[t]}
+        # Salted tickets: nothing public lets anyone rank the drawn objects across tiers.
+        salts = draw_round.salts
+        if not salts or drawing.salts_commitment(salts) != draw_round.salts_commitment:
+            raise DrawError(_("本轮没有已承诺的分类盐值，不能按信用风险分类抽取；请新建轮次"))
     else:
         allocation = allocate({"none": population.size}, task.ratio_spec(), policy)
         counts = {drawing.UNTIERED: allocation.counts["none"]}
@@ -218,6 +262,7 @@ def _run(*, round_id: int, entropy: str | None) -> DrawRound:
         counts=counts,
         secret=draw_round.secret,
         entropy=draw_round.entropy,
+        salts=salts,
     )
     clock.lap("draw")
     keys, ids = population.keys, population.target_ids

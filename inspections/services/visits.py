@@ -55,19 +55,13 @@ def visits_sync_round(*, draw_round: DrawRound) -> int:
     if not rest:
         return 0
     targets = [target_id for _d, target_id in rest]
-    if connection.vendor == "postgresql":
-        visit_table = connection.ops.quote_name(Visit._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {visit_table} (target_id, period_start, period_end, status, created_at) "
-                "SELECT unnest(%s::bigint[]), %s, %s, %s, %s RETURNING id, target_id",
-                [targets, start, end, VisitStatus.PLANNED, timezone.now()],
-            )
-            visit_of = {target_id: visit_id for visit_id, target_id in cursor.fetchall()}
-    else:
-        created = Visit.objects.bulk_create(
-            [Visit(target_id=t, period_start=start, period_end=end) for t in targets], batch_size=2000
+    visit_table = connection.ops.quote_name(Visit._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {visit_table} (target_id, period_start, period_end, status, created_at) "
+            "SELECT unnest(%s::bigint[]), %s, %s, %s, %s RETURNING id, target_id",
+            [targets, start, end, VisitStatus.PLANNED, timezone.now()],
         )
-        visit_of = {v.target_id: v.pk for v in created}
+        visit_of = {target_id: visit_id for visit_id, target_id in cursor.fetchall()}
     insert_rows(VisitCoverage, ["visit", "drawn"], [(visit_of[target_id], drawn_id) for drawn_id, target_id in rest])
     return len(visit_of)

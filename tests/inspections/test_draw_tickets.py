@@ -11,26 +11,42 @@ from inspections import drawing
 keys = st.sets(st.from_regex(r"91140522[0-9A-HJ-NP-RTUW-Y]{10}", fullmatch=True), min_size=0, max_size=400)
 
 
+def run(
+    tiers: dict[str, str], counts: dict[str, int], secret: str = "s", salts: dict[str, str] | None = None
+) -> drawing.Draw:
+    ordered = sorted(tiers)
+    return drawing.run_sorted(
+        task="9",
+        round_no=1,
+        ordered=ordered,
+        tier_list=[tiers[k] for k in ordered],
+        counts=counts,
+        secret=secret,
+        salts=salts,
+    )
+
+
 @settings(max_examples=150, deadline=None)
 @given(keys, st.integers(0, 400), st.text(min_size=1, max_size=8))
 def test_it_selects_exactly_what_sorting_every_ticket_selects(members: set[str], wanted: int, secret: str) -> None:
-    seed = drawing.sha256_hex(secret)
     population = sorted(members)
     wanted = min(wanted, len(population))
 
-    fast = drawing.lowest_tickets(seed, population, wanted)
+    draw = run(dict.fromkeys(population, drawing.UNTIERED), {drawing.UNTIERED: wanted}, secret)
 
-    assert fast == [k for _t, k in sorted((drawing.ticket(seed, k), k) for k in population)[:wanted]]
+    expected = [k for _t, k in sorted((drawing.ticket(draw.seed, k), k) for k in population)[:wanted]]
+    assert draw.selected.get(drawing.UNTIERED, []) == expected
+    assert all(draw.tickets[k] == drawing.ticket(draw.seed, k) for k in expected)
 
 
 def test_it_gives_the_exact_lowest_tickets_through_the_threshold_shortcut() -> None:
     population = [f"91140522MA0K{n:06d}" for n in range(1000)]
-    seed = "0" * 64
 
     # 100 of 1000: the threshold shortcut applies; the result is still the exact lowest 100.
-    fast = drawing.lowest_tickets(seed, population, 100)
+    draw = run(dict.fromkeys(population, drawing.UNTIERED), {drawing.UNTIERED: 100})
 
-    assert fast == [k for _t, k in sorted((drawing.ticket(seed, k), k) for k in population)[:100]]
+    expected = [k for _t, k in sorted((drawing.ticket(draw.seed, k), k) for k in population)[:100]]
+    assert draw.selected[drawing.UNTIERED] == expected
 
 
 @pytest.mark.parametrize("bad", ["", "a\tb", "a\nb", "a\rb"])
@@ -57,20 +73,24 @@ tiered = st.dictionaries(
 def test_it_selects_per_tier_exactly_what_sorting_every_ticket_of_the_tier_selects(
     tiers: dict[str, str], data: st.DataObject
 ) -> None:
-    seed = drawing.sha256_hex(data.draw(st.text(min_size=1, max_size=8)))
+    secret = data.draw(st.text(min_size=1, max_size=8))
+    salts = data.draw(st.one_of(st.none(), st.just(drawing.new_salts())))
     sizes = {t: sum(1 for v in tiers.values() if v == t) for t in "ABCD"}
     counts = {t: data.draw(st.integers(0, sizes[t])) for t in "ABCD" if sizes[t]}
 
-    chosen = drawing.select(seed, tiers, counts)
+    draw = run(tiers, counts, secret, salts)
 
     for tier, wanted in counts.items():
         members = sorted(k for k, t in tiers.items() if t == tier)
-        assert chosen[tier] == [k for _t, k in sorted((drawing.ticket(seed, k), k) for k in members)[:wanted]]
+        salt = salts[tier] if salts else ""
+        expected = [k for _t, k in sorted((drawing.ticket(draw.seed, k, salt), k) for k in members)[:wanted]]
+        assert draw.selected[tier] == expected
+        assert [draw.tickets[k] for k in expected] == [drawing.ticket(draw.seed, k, salt) for k in expected]
 
 
 def test_it_verifies_unsorted_input_like_the_published_sorted_files() -> None:
     tiers = {f"91140522MA0K{n:06d}": "ABCD"[n % 4] for n in range(400)}
-    draw = drawing.run(task="9", round_no=1, tiers=tiers, counts={"A": 3, "B": 5, "C": 20, "D": 40}, secret="s")
+    draw = run(tiers, {"A": 3, "B": 5, "C": 20, "D": 40})
     selected = [k for keys in draw.selected.values() for k in keys]
 
     def check(population: list[str], tiers: dict[str, str]) -> drawing.Verdict:

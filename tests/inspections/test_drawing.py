@@ -28,7 +28,16 @@ def populations(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, int]]:
 
 
 def _run(tiers: dict[str, str], counts: dict[str, int], secret: str = "s" * 64, entropy: str = "") -> drawing.Draw:
-    return drawing.run(task="2026-7", round_no=1, tiers=tiers, counts=counts, secret=secret, entropy=entropy)
+    ordered = sorted(tiers)
+    return drawing.run_sorted(
+        task="2026-7",
+        round_no=1,
+        ordered=ordered,
+        tier_list=[tiers[k] for k in ordered],
+        counts=counts,
+        secret=secret,
+        entropy=entropy,
+    )
 
 
 def _selected(draw: drawing.Draw) -> list[str]:
@@ -226,3 +235,56 @@ def test_it_gives_the_same_verdict_as_verify_for_files_not_in_the_published_form
     assert "the tiers file does not list the same keys as the population file" in (
         _files_verdict(result, missing_line, tiers_file, selected).problems
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(populations())
+def test_a_salted_draw_is_recomputed_only_with_its_committed_salts(case: tuple[dict[str, str], dict[str, int]]) -> None:
+    tiers, counts = case
+    ordered = sorted(tiers)
+    salts = drawing.new_salts()
+    result = drawing.run_sorted(
+        task="2026-7",
+        round_no=1,
+        ordered=ordered,
+        tier_list=[tiers[k] for k in ordered],
+        counts=counts,
+        secret="s" * 64,
+        salts=salts,
+    )
+
+    def check(with_salts: dict[str, str] | None) -> drawing.Verdict:
+        return drawing.verify(
+            task=result.task,
+            round_no=1,
+            population=ordered,
+            published_commitment=result.commitment,
+            secret=result.secret,
+            entropy="",
+            tiers_digest=result.tiers_digest,
+            selected=_selected(result),
+            tiers=tiers,
+            counts=counts,
+            published_salts_commitment=result.salts_commitment,
+            salts=with_salts,
+            published_seed=result.seed,
+        )
+
+    assert result.salts_commitment == drawing.salts_commitment(salts)
+    assert check(salts).ok, check(salts).problems
+    assert not check(None).ok
+    assert not check({**salts, "A": drawing.new_salts()["A"]}).ok
+    # The public layer (no tiers, no salts): the commitments, the seed and membership hold.
+    public = drawing.verify(
+        task=result.task,
+        round_no=1,
+        population=ordered,
+        published_commitment=result.commitment,
+        secret=result.secret,
+        entropy="",
+        tiers_digest=result.tiers_digest,
+        selected=_selected(result),
+        published_salts_commitment=result.salts_commitment,
+        published_seed=result.seed,
+    )
+    assert public.ok, public.problems
