@@ -16,6 +16,6 @@ def import_job_task(job_id: int) -> None:
 @shared_task(name="registries.disable_inactive_users", time_limit=10 * 60, soft_time_limit=9 * 60)
 def disable_inactive_users_task() -> list[str]:
     """Daily: disable accounts unused for ACCOUNT_INACTIVE_DAYS (MLPS: no dormant accounts)."""
-    from registries.security import users_disable_inactive
+    from registries.services.accounts import users_disable_inactive
 
     return users_disable_inactive()

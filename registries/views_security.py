@@ -21,7 +21,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from registries.access import role_required
 from registries.audit import audit_events, audit_record
 from registries.models import Role, User
-from registries.security import totp_confirm, totp_device_for, totp_qr_svg, totp_secret, user_password_change
+from registries.otp import totp_confirm, totp_device_for, totp_qr_svg, totp_secret
+from registries.services.accounts import user_password_change
 
 AUDIT_PAGE_SIZE = 50
 

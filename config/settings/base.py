@@ -53,11 +53,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
-    # Security (registries/security.py): forced password change, mandatory second factor,
+    # Security (registries/middleware.py): forced password change, mandatory second factor,
     # no caching of authenticated pages. Axes last, as its documentation asks.
-    "registries.security.SecondFactorRequiredMiddleware",
-    "registries.security.PasswordChangeRequiredMiddleware",
-    "registries.security.NoStoreMiddleware",
+    "registries.middleware.SecondFactorRequiredMiddleware",
+    "registries.middleware.PasswordChangeRequiredMiddleware",
+    "registries.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -98,15 +98,15 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Identity (GB/T 22239-2019 level 3 身份鉴别): see registries/security.py.
+# Identity (GB/T 22239-2019 level 3 身份鉴别): see registries/validators.py.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "registries.security.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
-    {"NAME": "registries.security.NotUsernameValidator"},
-    {"NAME": "registries.security.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
+    {"NAME": "registries.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "registries.validators.NotUsernameValidator"},
+    {"NAME": "registries.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
 # Accounts without a login for this long are disabled by `manage.py disable_inactive_users`.

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registries.models import Inspector
-from registries.security import mask_id_number, mask_phone
+from registries.masking import mask_id_number, mask_phone
 from tests.factories import InspectorFactory
 
 ROOT = Path(__file__).resolve().parents[2]
