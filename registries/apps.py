@@ -9,4 +9,4 @@ class RegistriesConfig(AppConfig):
     def ready(self) -> None:
         from registries import checks, receivers  # noqa: F401  (system checks, audit receivers)
 
-        receivers.connect_signals()
+        receivers.connect_signals(self)

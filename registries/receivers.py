@@ -44,7 +44,16 @@ def _audit_lockout(
     )
 
 
-def connect_signals() -> None:
+def _guard_trigger_ignore(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After every migrate: pgtrigger.ignore works only for the owner again (registries/db_roles.py)."""
+    from registries.db_roles import install_guarded_ignore
+
+    install_guarded_ignore(using)
+
+
+def connect_signals(app_config: Any = None) -> None:
     from axes.signals import user_locked_out
+    from django.db.models.signals import post_migrate
 
     user_locked_out.connect(_audit_lockout, dispatch_uid="audit_lockout")
+    post_migrate.connect(_guard_trigger_ignore, sender=app_config, dispatch_uid="guard_trigger_ignore")

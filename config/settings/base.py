@@ -83,6 +83,16 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Two roles (README, "Database roles"): the application connects as DATABASE_URL's role, which
+# can neither alter tables, disable triggers, truncate, nor change results and the audit trail;
+# migrations run as the owner of the tables, DATABASE_OWNER_URL. The migrate service of
+# docker-compose.yml sets DJANGO_DATABASE_AS_OWNER=true (web, worker and beat never see the
+# owner's password). With DATABASE_OWNER_URL set, the alias "owner" also reaches it
+# (`manage.py purge_audit --database owner`).
+if env.str("DATABASE_OWNER_URL", default=""):
+    DATABASES["owner"] = env.db("DATABASE_OWNER_URL")
+    if env.bool("DJANGO_DATABASE_AS_OWNER", default=False):
+        DATABASES["default"] = env.db("DATABASE_OWNER_URL")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -120,7 +130,9 @@ AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Per user AND address: failures from one address lock that username there, never the whole
+# address (a bureau behind one NAT address) nor the username everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client's address (django-ipware): directly connected here; production reads the proxy's header.
@@ -129,6 +141,14 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Audit trail: kept at least this long; `purge_audit` refuses younger rows.
 AUDIT_RETENTION_MONTHS = 6
+# The audit chain's HMAC key: held by the application, never by the database (production.py
+# requires it). Changing it makes every row written since the change unverifiable: keep it
+# with DJANGO_SECRET_KEY, separately from the backups.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="dev-only-audit-hmac-key-not-secret")
+# Signed checkpoints of the chain (append-only JSON lines), outside the database.
+AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=BASE_DIR / "audit-checkpoints")
+# Mailboxes outside the system that receive every checkpoint, besides the audit administrators.
+AUDIT_CHECKPOINT_RECIPIENTS: list[str] = env.list("AUDIT_CHECKPOINT_RECIPIENTS", default=[])
 
 # Inspectors' ID and phone numbers are encrypted with a key derived from SECRET_KEY and this salt.
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["dev-only-field-encryption-salt"])
@@ -195,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
     "disable-inactive-users": {
         "task": "registries.disable_inactive_users",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # A signed checkpoint of the audit chain: to the file store, the auditors' mail, the public site.
+    "audit-checkpoint": {
+        "task": "registries.audit_checkpoint",
+        "schedule": crontab(hour=0, minute=30),
     },
     # Deadlines, late publications and fairness checks, before the working day starts.
     "publicity-daily-watch": {

@@ -3,6 +3,10 @@
 from .base import *
 from .base import env
 
+import os
+import tempfile
+from pathlib import Path
+
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="test-only-not-secret")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -31,3 +35,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 
 # Nothing is collected into STATIC_ROOT in tests: WhiteNoise finds files on demand.
 WHITENOISE_AUTOREFRESH = True
+# Audit checkpoints of test runs go to a scratch folder (tests/security points each test at its own).
+AUDIT_CHECKPOINT_DIR = env.path(
+    "AUDIT_CHECKPOINT_DIR", default=Path(tempfile.gettempdir()) / f"ssj-test-audit-checkpoints-{os.getpid()}"
+)
