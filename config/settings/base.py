@@ -89,10 +89,10 @@ DATABASES = {
 # docker-compose.yml sets DJANGO_DATABASE_AS_OWNER=true (web, worker and beat never see the
 # owner's password). With DATABASE_OWNER_URL set, the alias "owner" also reaches it
 # (`manage.py purge_audit --database owner`).
-if env.str("DATABASE_OWNER_URL", default=""):
-    DATABASES["owner"] = env.db("DATABASE_OWNER_URL")
+if _owner_url := env.str("DATABASE_OWNER_URL", default=""):
+    DATABASES["owner"] = env.db_url_config(_owner_url)
     if env.bool("DJANGO_DATABASE_AS_OWNER", default=False):
-        DATABASES["default"] = env.db("DATABASE_OWNER_URL")
+        DATABASES["default"] = env.db_url_config(_owner_url)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -7,10 +7,10 @@ DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 # The application's role; the migrate service connects as the owner instead (base.py).
 DATABASES = {"default": env.db("DATABASE_URL")}
-if env.str("DATABASE_OWNER_URL", default=""):
-    DATABASES["owner"] = env.db("DATABASE_OWNER_URL")
+if _owner_url := env.str("DATABASE_OWNER_URL", default=""):
+    DATABASES["owner"] = env.db_url_config(_owner_url)
     if env.bool("DJANGO_DATABASE_AS_OWNER", default=False):
-        DATABASES["default"] = env.db("DATABASE_OWNER_URL")
+        DATABASES["default"] = env.db_url_config(_owner_url)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
