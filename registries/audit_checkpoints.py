@@ -71,7 +71,9 @@ class Checkpoint:
         return SIGNING_CONTEXT + json.dumps(self.fields(), sort_keys=True, separators=(",", ":")).encode()
 
     def line(self) -> str:
-        return json.dumps({**self.fields(), "public_key": public_key_hex(), "signature": self.signature}, sort_keys=True)
+        return json.dumps(
+            {**self.fields(), "public_key": public_key_hex(), "signature": self.signature}, sort_keys=True
+        )
 
     def label(self) -> str:
         """How messages name it: its local time and the seq it reached."""

@@ -67,7 +67,7 @@ def guarded_ignore_sql() -> str:
                 );
             END;
         $$ LANGUAGE plpgsql;
-    """
+    """  # noqa: S608 - the name is pgtrigger's schema setting, not input
 
 
 def install_guarded_ignore(using: str = "default") -> None:
@@ -130,7 +130,9 @@ def app_role_grant(*, role: str, using: str = "default", password: str | None = 
 
         execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database), ident))
         execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
-        cursor.execute("SELECT pg_has_role(current_user, nspowner, 'MEMBER') FROM pg_namespace WHERE nspname = 'public'")
+        cursor.execute(
+            "SELECT pg_has_role(current_user, nspowner, 'MEMBER') FROM pg_namespace WHERE nspname = 'public'"
+        )
         if cursor.fetchone()[0]:
             execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC, {}").format(ident))
         execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(ident))
@@ -152,7 +154,9 @@ def app_role_grant(*, role: str, using: str = "default", password: str | None = 
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
             ).format(ident)
         )
-        execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}").format(ident))
+        execute(
+            sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}").format(ident)
+        )
     install_guarded_ignore(using)
     run.append("-- pgtrigger.ignore honoured only for the owner (install_guarded_ignore)")
     return run

@@ -72,7 +72,7 @@ class AccountForm(forms.Form):
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("role") in {r.value for r in DEPARTMENT_ROLES} and not data.get("department"):
             self.add_error("department", _("部门业务人员、执法检查人员和单位主要负责人须属于一个部门。"))
         return data
@@ -118,12 +118,14 @@ class AccountCreateForm(AccountForm):
         return username
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("两次输入的密码不一致。"))
         elif password1 and data.get("username"):
-            candidate = User(username=data["username"], full_name=data.get("full_name", ""), email=data.get("email", ""))
+            candidate = User(
+                username=data["username"], full_name=data.get("full_name", ""), email=data.get("email", "")
+            )
             try:
                 validate_password(password1, candidate)
             except forms.ValidationError as exc:

@@ -22,7 +22,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registries.access import role_required
 from registries.audit import audit_events, audit_record
-from registries.models import Role, User
 from registries.forms_security import (
     AccountCreateForm,
     AccountFilterForm,
@@ -31,6 +30,7 @@ from registries.forms_security import (
     AccountPasswordResetForm,
     PasswordChangeWithTokenForm,
 )
+from registries.models import Role, User
 from registries.otp import totp_confirm, totp_device_for, totp_qr_svg, totp_secret
 from registries.services.accounts import (
     account_create,

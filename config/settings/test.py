@@ -1,11 +1,11 @@
 """Tests: fast hashing, in-memory mail, eager Celery that re-raises (except tests using the real worker)."""
 
-from .base import *
-from .base import env
-
 import os
 import tempfile
 from pathlib import Path
+
+from .base import *
+from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="test-only-not-secret")

@@ -72,9 +72,7 @@ def test_it_refuses_a_bad_account_and_changes_nothing(sec: Client, overrides: di
     assert not AuditEvent.objects.filter(action="user.create").exists()
 
 
-def test_it_changes_role_department_and_status_with_before_and_after(
-    sec: Client, alice: User, amr: Department
-) -> None:
+def test_it_changes_role_department_and_status_with_before_and_after(sec: Client, alice: User, amr: Department) -> None:
     other = Department.objects.create(name="阳城县教育局", short_name="县教育局", region=amr.region)
     response = sec.post(
         reverse("account_edit", args=[alice.pk]),

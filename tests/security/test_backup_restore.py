@@ -89,7 +89,9 @@ def test_a_backup_restores_into_a_fresh_database_and_its_chain_verifies(
 
 def test_a_restore_refuses_a_media_folder_that_has_files(alice: User, fresh_database: str, tmp_path: Path) -> None:
     archive = tmp_path / "ssj.tar"
-    assert _run(["scripts/backup", str(archive)], _url(connection.settings_dict["NAME"]), tmp_path / "m").returncode == 0
+    assert (
+        _run(["scripts/backup", str(archive)], _url(connection.settings_dict["NAME"]), tmp_path / "m").returncode == 0
+    )
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("已有文件")

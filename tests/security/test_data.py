@@ -12,8 +12,8 @@ from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registries.models import Inspector
 from registries.masking import mask_id_number, mask_phone
+from registries.models import Inspector
 from tests.factories import InspectorFactory
 
 ROOT = Path(__file__).resolve().parents[2]

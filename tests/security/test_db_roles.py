@@ -201,5 +201,5 @@ def test_the_command_grants_and_refuses_a_superuser(app_role: AppRole, capsys) -
     call_command("db_roles", "--app-role", app_role.name, "--database", "default")
     out = capsys.readouterr().out
     assert "REVOKE DELETE, UPDATE ON" in out and f"role {app_role.name}: granted" in out
-    with pytest.raises(CommandError, match="superuser|owner"):
+    with pytest.raises(CommandError, match=r"superuser|owner"):
         call_command("db_roles", "--app-role", connection.settings_dict["USER"], "--database", "default")
