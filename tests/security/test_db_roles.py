@@ -203,3 +203,51 @@ def test_the_command_grants_and_refuses_a_superuser(app_role: AppRole, capsys) -
     assert "REVOKE DELETE, UPDATE ON" in out and f"role {app_role.name}: granted" in out
     with pytest.raises(CommandError, match=r"superuser|owner"):
         call_command("db_roles", "--app-role", connection.settings_dict["USER"], "--database", "default")
+
+
+@pytest.fixture
+def as_the_app(app_role: AppRole) -> Iterator[None]:
+    """Django's own connection signs in as the application's role for the test (back as the owner after)."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(USER=app_role.name, PASSWORD=app_role.password)
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(USER=saved["USER"], PASSWORD=saved["PASSWORD"])
+
+
+def test_the_application_does_its_work_as_its_role(
+    transactional_db: None, app_role: AppRole, alice: User, ivan: User, settings, tmp_path, as_the_app: None
+) -> None:  # type: ignore[no-untyped-def]
+    """A draw (COPY, history triggers), a result with a photo, a correction, the audit trail and a checkpoint."""
+    from inspections.services.results import correction_decide, correction_request
+    from registries.audit import audit_verify
+    from registries.audit_checkpoints import checkpoint_take
+    from registries.models import Role
+    from tests.e2e.demo_county import ensure_seeded
+    from tests.factories import UserFactory
+    from tests.inspections.results.builders import drawn_grain_task
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone() == (app_role.name,)
+    settings.MEDIA_ROOT = tmp_path
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "checkpoints"
+    ensure_seeded()
+    task, draw_round, officers, items = drawn_grain_task(alice, ivan, targets=2, year=2026, start_month=3, end_month=10)
+    world = World(task.initiator, task, draw_round, officers, items)  # type: ignore[arg-type]
+    visit = world.visits[0]
+    evidence_add(visit=visit, user=ivan, upload=SimpleUploadedFile("现场.jpg", jpeg_bytes()))
+    result = result_submit(visit=visit, user=ivan, data=entry(world, {0: ["07"]}, findings="台账不全"))
+    leader = UserFactory(username="leo", role=Role.LEADER, department=alice.department)
+    correction = correction_request(
+        result=result, user=ivan, reason="漏记问题", proposed=entry(world, {1: ["07"]}, findings="库存不符")
+    )
+    correction_decide(correction=correction, user=leader, approve=True, note="同意")
+    audit_record(actor=ivan, action="result.submit", obj=result)
+    checkpoint_take()
+
+    assert Result.objects.filter(visit=visit).count() == 2
+    assert audit_verify().ok
