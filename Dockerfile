@@ -29,11 +29,11 @@ COPY --from=assets /vendor static/vendor
 # ones come from the env file at run time (docker-compose.yml); none is baked in.
 RUN DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
     CELERY_BROKER_URL=redis://localhost:6379/0 DJANGO_ALLOWED_HOSTS=localhost \
-    FIELD_ENCRYPTION_SALT=build-only \
+    FIELD_ENCRYPTION_SALT=build-only AUDIT_HMAC_KEY=build-only \
     sh -c 'python manage.py compile_locale && python manage.py collectstatic --no-input' \
  && useradd --system --uid 10001 --home-dir /app app \
- && mkdir -p /app/media \
- && chown -R app /app/media
+ && mkdir -p /app/media /var/lib/shuangsuiji/audit-checkpoints \
+ && chown -R app /app/media /var/lib/shuangsuiji/audit-checkpoints
 
 USER app
 EXPOSE 8000

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publicity import views, views_draws, views_portal
+from publicity import views, views_audit, views_draws, views_portal
 
 app_name = "publicity"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("draws/drawing.py", views_draws.verifier_script, name="draw_verifier"),
     path("draws/<int:pk>/", views_draws.draw_detail, name="draw_detail"),
     path("draws/<int:pk>/<str:which>/", views_draws.draw_file, name="draw_file"),
+    path("audit-checkpoint/", views_audit.audit_checkpoint, name="audit_checkpoint"),
 ]

@@ -9,6 +9,7 @@ from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import DatabaseError
 
 DEV_SALT = "dev-only-field-encryption-salt"
+DEV_AUDIT_KEY = "dev-only-audit-hmac-key-not-secret"
 
 
 @register(Tags.security, deploy=True)
@@ -40,6 +41,21 @@ def check_field_encryption_salt(app_configs: Any = None, **kwargs: Any) -> list[
                 "字段加密盐使用了开发环境的默认值",
                 hint="在环境变量 FIELD_ENCRYPTION_SALT 中设置随机值，并与数据库分开保管。",
                 id="registries.E002",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_audit_hmac_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The audit chain's key must be a secret of this deployment (the database never holds it)."""
+    key = str(settings.AUDIT_HMAC_KEY or "")
+    if key == DEV_AUDIT_KEY or len(key) < 32:
+        return [
+            Error(
+                "审计日志密钥（AUDIT_HMAC_KEY）使用了开发环境的默认值或过短",
+                hint="在环境变量 AUDIT_HMAC_KEY 中设置至少 32 个字符的随机值，与数据库及其备份分开保管。",
+                id="registries.E003",
             )
         ]
     return []

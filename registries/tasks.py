@@ -16,6 +16,15 @@ def import_job_task(job_id: int) -> None:
 @shared_task(name="registries.disable_inactive_users", time_limit=10 * 60, soft_time_limit=9 * 60)
 def disable_inactive_users_task() -> list[str]:
     """Daily: disable accounts unused for ACCOUNT_INACTIVE_DAYS (MLPS: no dormant accounts)."""
-    from registries.security import users_disable_inactive
+    from registries.services.accounts import users_disable_inactive
 
     return users_disable_inactive()
+
+
+@shared_task(name="registries.audit_checkpoint", time_limit=10 * 60, soft_time_limit=9 * 60)
+def audit_checkpoint_task() -> dict[str, object]:
+    """Daily: sign the audit chain's head and length, store it outside the database, mail and publish it."""
+    from registries.audit_checkpoints import checkpoint_take
+
+    checkpoint = checkpoint_take()
+    return {"count": checkpoint.count, "last_seq": checkpoint.last_seq, "head": checkpoint.head}

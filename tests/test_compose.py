@@ -99,11 +99,20 @@ def test_it_gives_each_django_service_the_production_settings_and_every_variable
 
 
 def test_it_commits_no_secret(services: dict[str, dict[str, Any]]) -> None:
-    secrets = {"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "FIELD_ENCRYPTION_SALT", "DATABASE_URL"}
+    secrets = {
+        "DJANGO_SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "FIELD_ENCRYPTION_SALT",
+        "DATABASE_URL",
+        "DATABASE_OWNER_URL",
+        "AUDIT_HMAC_KEY",
+        "SSJ_OWNER_PASSWORD",
+        "SSJ_APP_PASSWORD",
+    }
     for name, service in services.items():
         assert not secrets & set(service_environment(service)), f"{name} has a secret in docker-compose.yml"
-    example = (ROOT / "production.env.example").read_text()
-    assert "change-me" in example
+    for name in ("production.env.example", "production-owner.env.example"):
+        assert "change-me" in (ROOT / name).read_text()
 
 
 def test_it_serves_the_wsgi_application_that_exists(services: dict[str, dict[str, Any]]) -> None:
@@ -159,7 +168,7 @@ def test_it_starts_the_app_after_healthy_backing_services_and_migrations(
     assert depends_on["postgres"]["condition"] == "service_healthy"
     assert depends_on["redis"]["condition"] == "service_healthy"
     assert depends_on["migrate"]["condition"] == "service_completed_successfully"
-    assert command(services["migrate"])[:3] == ["python", "manage.py", "migrate"]
+    assert "python manage.py migrate --no-input" in " ".join(command(services["migrate"]))
 
 
 def test_it_builds_the_image_the_services_run() -> None:
@@ -183,3 +192,65 @@ def test_it_ships_the_same_chart_library_in_the_image_as_set_up_installs() -> No
     assert "COPY --from=assets /vendor static/vendor" in dockerfile
     # collectstatic runs after the copy, so the file is served by WhiteNoise from the image.
     assert dockerfile.index("COPY --from=assets") < dockerfile.index("collectstatic")
+
+
+def _env_values(path: Path) -> dict[str, str]:
+    return dict(
+        line.split("=", 1) for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def test_it_runs_migrations_as_the_owner_and_the_app_as_its_own_role(services: dict[str, dict[str, Any]]) -> None:
+    """Two roles: migrate connects as the owner and grants the app's role; the app never sees the owner."""
+    import environ
+
+    migrate = services["migrate"]
+    assert service_environment(migrate)["DJANGO_DATABASE_AS_OWNER"] == "true"
+    assert "production-owner.env" in env_files(migrate)
+    assert "python manage.py db_roles" in " ".join(command(migrate))
+    assert " && " in " ".join(command(migrate))  # no grants after a failed migration, no app before the grants
+    for name in ("web", "worker", "beat"):
+        assert env_files(services[name]) == ["production.env"], f"{name} must not read the owner's password"
+        assert "DJANGO_DATABASE_AS_OWNER" not in service_environment(services[name])
+
+    app = environ.Env.db_url_config(_env_values(ROOT / "production.env.example")["DATABASE_URL"])
+    owner_env = _env_values(ROOT / "production-owner.env.example")
+    owner = environ.Env.db_url_config(owner_env["DATABASE_OWNER_URL"])
+    assert app["USER"] != owner["USER"]
+    assert (app["PASSWORD"], owner["PASSWORD"]) == (owner_env["SSJ_APP_PASSWORD"], owner_env["SSJ_OWNER_PASSWORD"])
+    # The roles the postgres image creates on a fresh volume are the ones the URLs name.
+    init = (ROOT / "scripts/postgres-init-roles").read_text()
+    assert f"CREATE ROLE {owner['USER']} LOGIN NOSUPERUSER" in init
+    assert f"CREATE ROLE {app['USER']} LOGIN NOSUPERUSER" in init
+    mounts = services["postgres"]["volumes"]
+    assert "./scripts/postgres-init-roles:/docker-entrypoint-initdb.d/10-roles.sh:ro" in mounts
+    assert "production-owner.env" in env_files(services["postgres"])
+
+
+def test_the_production_settings_connect_the_migrate_service_as_the_owner(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import runpy
+
+    env = {
+        "DJANGO_SECRET_KEY": "x",
+        "DATABASE_URL": "postgres://ssj_app:a@postgres:5432/shuangsuiji",
+        "DATABASE_OWNER_URL": "postgres://shuangsuiji:o@postgres:5432/shuangsuiji",
+        "CELERY_BROKER_URL": "redis://redis:6379/0",
+        "DJANGO_ALLOWED_HOSTS": "example.gov.cn",
+        "FIELD_ENCRYPTION_SALT": "s",
+        "AUDIT_HMAC_KEY": "k",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    path = str(ROOT / "config/settings/production.py")
+    monkeypatch.delenv("DJANGO_DATABASE_AS_OWNER", raising=False)
+    app = runpy.run_path(path, run_name="config.settings.production")
+    monkeypatch.setenv("DJANGO_DATABASE_AS_OWNER", "true")
+    owner = runpy.run_path(path, run_name="config.settings.production")
+    assert app["DATABASES"]["default"]["USER"] == "ssj_app"
+    assert owner["DATABASES"]["default"]["USER"] == "shuangsuiji"
+
+
+def test_it_keeps_the_audit_checkpoints_outside_the_database(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("web", "worker"):
+        assert "audit-checkpoints:/var/lib/shuangsuiji/audit-checkpoints" in services[name]["volumes"]
+    assert "mkdir -p /app/media /var/lib/shuangsuiji/audit-checkpoints" in (ROOT / "Dockerfile").read_text()

@@ -286,6 +286,10 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "dashboard:rows": lambda w: {"key": "visits_done"},
     "dashboard:export": lambda w: {"which": "figures"},
     "notifications:open": lambda w: {"pk": _notification(w)},
+    # Accounts (the security administrator's): alice's own account.
+    "account_edit": lambda w: {"pk": w.staff.pk},
+    "account_password_reset": lambda w: {"pk": w.staff.pk},
+    "account_otp_reset": lambda w: {"pk": w.staff.pk},
 }
 
 # The Django admin sends anyone who is not `is_staff` to its own login page, whatever the object.

@@ -55,11 +55,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
-    # Security (registries/security.py): forced password change, mandatory second factor,
+    # Security (registries/middleware.py): forced password change, mandatory second factor,
     # no caching of authenticated pages. Axes last, as its documentation asks.
-    "registries.security.SecondFactorRequiredMiddleware",
-    "registries.security.PasswordChangeRequiredMiddleware",
-    "registries.security.NoStoreMiddleware",
+    "registries.middleware.SecondFactorRequiredMiddleware",
+    "registries.middleware.PasswordChangeRequiredMiddleware",
+    "registries.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -100,6 +100,16 @@ def _private_postgres_url() -> str:
 DATABASES = {
     "default": env.db("DATABASE_URL", default=_private_postgres_url()),
 }
+# Two roles (README, "Database roles"): the application connects as DATABASE_URL's role, which
+# can neither alter tables, disable triggers, truncate, nor change results and the audit trail;
+# migrations run as the owner of the tables, DATABASE_OWNER_URL. The migrate service of
+# docker-compose.yml sets DJANGO_DATABASE_AS_OWNER=true (web, worker and beat never see the
+# owner's password). With DATABASE_OWNER_URL set, the alias "owner" also reaches it
+# (`manage.py purge_audit --database owner`).
+if _owner_url := env.str("DATABASE_OWNER_URL", default=""):
+    DATABASES["owner"] = env.db_url_config(_owner_url)
+    if env.bool("DJANGO_DATABASE_AS_OWNER", default=False):
+        DATABASES["default"] = env.db_url_config(_owner_url)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -115,15 +125,15 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Identity (GB/T 22239-2019 level 3 身份鉴别): see registries/security.py.
+# Identity (GB/T 22239-2019 level 3 身份鉴别): see registries/validators.py.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "registries.security.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
-    {"NAME": "registries.security.NotUsernameValidator"},
-    {"NAME": "registries.security.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
+    {"NAME": "registries.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "registries.validators.NotUsernameValidator"},
+    {"NAME": "registries.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
 # Accounts without a login for this long are disabled by `manage.py disable_inactive_users`.
@@ -137,7 +147,9 @@ AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Per user AND address: failures from one address lock that username there, never the whole
+# address (a bureau behind one NAT address) nor the username everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client's address (django-ipware): directly connected here; production reads the proxy's header.
@@ -146,6 +158,14 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Audit trail: kept at least this long; `purge_audit` refuses younger rows.
 AUDIT_RETENTION_MONTHS = 6
+# The audit chain's HMAC key: held by the application, never by the database (production.py
+# requires it). Changing it makes every row written since the change unverifiable: keep it
+# with DJANGO_SECRET_KEY, separately from the backups.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="dev-only-audit-hmac-key-not-secret")
+# Signed checkpoints of the chain (append-only JSON lines), outside the database.
+AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=BASE_DIR / "audit-checkpoints")
+# Mailboxes outside the system that receive every checkpoint, besides the audit administrators.
+AUDIT_CHECKPOINT_RECIPIENTS: list[str] = env.list("AUDIT_CHECKPOINT_RECIPIENTS", default=[])
 
 # Inspectors' ID and phone numbers are encrypted with a key derived from SECRET_KEY and this salt.
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["dev-only-field-encryption-salt"])
@@ -212,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
     "disable-inactive-users": {
         "task": "registries.disable_inactive_users",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # A signed checkpoint of the audit chain: to the file store, the auditors' mail, the public site.
+    "audit-checkpoint": {
+        "task": "registries.audit_checkpoint",
+        "schedule": crontab(hour=0, minute=30),
     },
     # Deadlines, late publications and fairness checks, before the working day starts.
     "publicity-daily-watch": {

@@ -1,5 +1,9 @@
 """Tests: fast hashing, in-memory mail, eager Celery that re-raises (except tests using the real worker)."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *
 from .base import env
 
@@ -26,3 +30,7 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c ssj.allow_trunca
 
 # Nothing is collected into STATIC_ROOT in tests: WhiteNoise finds files on demand.
 WHITENOISE_AUTOREFRESH = True
+# Audit checkpoints of test runs go to a scratch folder (tests/security points each test at its own).
+AUDIT_CHECKPOINT_DIR = env.path(
+    "AUDIT_CHECKPOINT_DIR", default=Path(tempfile.gettempdir()) / f"ssj-test-audit-checkpoints-{os.getpid()}"
+)

@@ -1,8 +1,15 @@
-"""The audit trail: append-only rows, each chained to the previous one by SHA-256."""
+"""The audit trail: append-only rows, each chained to the previous one by HMAC-SHA256.
+
+The key (settings.AUDIT_HMAC_KEY) is held by the application, never by the database: whoever
+can write the tables but does not hold the key (a database superuser) cannot recompute a
+changed row's hash. Rows written before the key existed are chained by plain SHA-256
+(`keyed` false); the first keyed row seals them, as its keyed hash covers their head.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC
 from typing import Any
@@ -10,6 +17,7 @@ from typing import Any
 import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +28,9 @@ class AuditEvent(models.Model):
     """Who did what, when, from where, to which object, and whether it succeeded.
 
     `seq` is gap-free and `hash` covers every other field plus `prev_hash`, so a changed,
-    inserted or deleted row breaks the chain at that row (`manage.py verify_audit`).
+    inserted or deleted row breaks the chain at that row (`manage.py verify_audit`); deleting
+    the newest rows or every row is caught against the signed checkpoints kept outside the
+    database (registries/audit_checkpoints.py).
     """
 
     seq = models.PositiveBigIntegerField(_("序号"), unique=True)
@@ -53,6 +63,8 @@ class AuditEvent(models.Model):
     detail = models.JSONField(_("详情"), default=dict, blank=True)
     prev_hash = models.CharField(_("前一条哈希"), max_length=64)
     hash = models.CharField(_("哈希"), max_length=64, unique=True)
+    # HMAC-SHA256 with AUDIT_HMAC_KEY; false only for rows written before the key existed.
+    keyed = models.BooleanField(_("密钥签名"), default=False)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -63,14 +75,19 @@ class AuditEvent(models.Model):
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
             # Test databases are emptied by TRUNCATE between transactional tests: their
-            # connections set ssj.allow_truncate (config/settings/test.py); nothing else does.
+            # connections set ssj.allow_truncate (config/settings/test.py). The switch works
+            # only for the table's owner (or a superuser): the application's role can set the
+            # variable, but the role decides, and that role has no TRUNCATE privilege either
+            # (`manage.py db_roles`).
             pgtrigger.Trigger(
                 name="no_truncate",
                 operation=pgtrigger.Truncate,
                 level=pgtrigger.Statement,
                 when=pgtrigger.Before,
                 func=(
-                    "IF coalesce(current_setting('ssj.allow_truncate', true), '') = 'on' THEN RETURN NULL; END IF; "
+                    "IF coalesce(current_setting('ssj.allow_truncate', true), '') = 'on' "
+                    "AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') "
+                    "THEN RETURN NULL; END IF; "
                     "RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;"
                 ),
             ),
@@ -101,7 +118,18 @@ class AuditEvent(models.Model):
         return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+        message = (self.prev_hash + self.canonical()).encode()
+        if self.keyed:
+            return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
+        return hashlib.sha256(message).hexdigest()
+
+
+def audit_key() -> bytes:
+    """The chain's HMAC key (settings.AUDIT_HMAC_KEY): the database never holds it."""
+    key = settings.AUDIT_HMAC_KEY
+    if not key:
+        raise ImproperlyConfigured("AUDIT_HMAC_KEY is not set")
+    return str(key).encode()
 
 
 class AuditAnchor(models.Model):

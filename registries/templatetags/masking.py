@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from django import template
 
-from registries import security
+from registries import masking
 
 register = template.Library()
 
 
 @register.filter
 def mask_id_number(value: str | None) -> str:
-    return security.mask_id_number(value)
+    return masking.mask_id_number(value)
 
 
 @register.filter
 def mask_phone(value: str | None) -> str:
-    return security.mask_phone(value)
+    return masking.mask_phone(value)

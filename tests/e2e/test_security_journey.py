@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
 from registries.models import Role, User
-from registries.security import demo_totp_enrol
+from registries.otp import demo_totp_enrol
 from tests.factories import UserFactory
 from tests.security.conftest import token_now
 

@@ -14,6 +14,13 @@ from tests.factories import UserFactory
 PASSWORD = "Pa55word!x"  # tests.factories.UserFactory's password
 
 
+@pytest.fixture(autouse=True)
+def checkpoint_store(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test keeps its audit checkpoints in a folder of its own (the store outside the database)."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+    return settings.AUDIT_CHECKPOINT_DIR
+
+
 @pytest.fixture
 def audrey(db: None) -> User:
     """The audit administrator."""

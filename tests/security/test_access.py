@@ -14,7 +14,7 @@ from django.utils import timezone
 from registries.audit import audit_record
 from registries.checks import check_no_active_superuser
 from registries.models import AuditEvent, Role, User
-from registries.security import user_role_set
+from registries.services.accounts import user_role_set
 from tests.factories import UserFactory
 from tests.security.conftest import verified_client
 

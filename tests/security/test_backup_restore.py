@@ -1,4 +1,5 @@
-"""scripts/backup and scripts/restore: a dump restores into a fresh database with an intact audit chain."""
+"""scripts/backup and scripts/restore: one archive restores the database, with an intact audit chain,
+and the media (evidence, draw files) into a fresh database and an empty folder."""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ def _url(name: str) -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
 
 
-def _run(args: list[str], database_url: str) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], database_url: str, media: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    if media is not None:
+        env["DJANGO_MEDIA_ROOT"] = str(media)
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
 
 
@@ -41,18 +44,35 @@ def fresh_database() -> str:  # type: ignore[misc]
     subprocess.run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
 
 
+def _media(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def test_a_backup_restores_into_a_fresh_database_and_its_chain_verifies(
     alice: User, fresh_database: str, tmp_path: Path
 ) -> None:
     for i in range(20):
         audit_record(actor=alice, action="target.import", detail={"row": i, "名称": "阳城县晋阳食品有限公司"})
-    dump = tmp_path / "ssj.dump"
+    media = tmp_path / "media"
+    (media / "evidence/2026/05").mkdir(parents=True)
+    (media / "evidence/2026/05/现场照片.jpg").write_bytes(b"\xff\xd8\xff\xe0 photo of the grain store")
+    (media / "draws/2026/12").mkdir(parents=True)
+    (media / "draws/2026/12/population.csv").write_text("91140522MA0K0X1234,阳城县晋阳食品有限公司\n")
+    archive = tmp_path / "ssj.tar"
 
-    backup = _run(["scripts/backup", str(dump)], _url(connection.settings_dict["NAME"]))
+    backup = _run(["scripts/backup", str(archive)], _url(connection.settings_dict["NAME"]), media)
     assert backup.returncode == 0, backup.stderr
-    restore = _run(["scripts/restore", str(dump)], fresh_database)
+    assert "2 media files" in backup.stdout
+    restored_media = tmp_path / "restored-media"
+    restore = _run(["scripts/restore", str(archive)], fresh_database, restored_media)
     assert restore.returncode == 0, restore.stderr
     assert "共 20 条" in restore.stdout
+    # The files that verification needs come back byte for byte.
+    assert _media(restored_media) == _media(media)
+
+    # A restore over files already there is refused (nothing is overwritten).
+    again_db = _run(["scripts/restore", str(archive)], fresh_database, restored_media)
+    assert again_db.returncode == 1 and "refusing" in again_db.stderr
 
     # The restored copy is really checked: tampering there is found.
     subprocess.run(
@@ -69,6 +89,16 @@ def test_a_backup_restores_into_a_fresh_database_and_its_chain_verifies(
     assert verify.returncode == 1
     assert "第 7 条" in verify.stderr
 
-    # A second restore into the now non-empty database is refused.
-    again = _run(["scripts/restore", str(dump)], fresh_database)
-    assert again.returncode == 1 and "refusing" in again.stderr
+
+def test_a_restore_refuses_a_media_folder_that_has_files(alice: User, fresh_database: str, tmp_path: Path) -> None:
+    archive = tmp_path / "ssj.tar"
+    assert (
+        _run(["scripts/backup", str(archive)], _url(connection.settings_dict["NAME"]), tmp_path / "m").returncode == 0
+    )
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "keep.txt").write_text("已有文件")
+
+    restore = _run(["scripts/restore", str(archive)], fresh_database, occupied)
+    assert restore.returncode == 1 and "media folder" in restore.stderr
+    assert (occupied / "keep.txt").read_text() == "已有文件"

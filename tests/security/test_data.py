@@ -12,8 +12,8 @@ from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
+from registries.masking import mask_id_number, mask_phone
 from registries.models import Inspector
-from registries.security import mask_id_number, mask_phone
 from tests.factories import InspectorFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +28,7 @@ def test_check_deploy_passes_with_the_production_settings(tmp_path: Path) -> Non
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "DJANGO_ALLOWED_HOSTS": "ssj.example.gov.cn",
         "FIELD_ENCRYPTION_SALT": "a-real-random-salt-from-the-vault",
+        "AUDIT_HMAC_KEY": "q" * 20 + "-audit-key-from-the-vault-7#kLm9",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -49,6 +50,7 @@ def test_production_settings_refuse_the_development_salt(tmp_path: Path) -> None
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "DJANGO_ALLOWED_HOSTS": "ssj.example.gov.cn",
         "FIELD_ENCRYPTION_SALT": "dev-only-field-encryption-salt",
+        "AUDIT_HMAC_KEY": "q" * 20 + "-audit-key-from-the-vault-7#kLm9",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
@@ -60,6 +62,34 @@ def test_production_settings_refuse_the_development_salt(tmp_path: Path) -> None
     )
     assert result.returncode != 0
     assert "registries.E002" in result.stderr + result.stdout
+
+
+def test_production_settings_refuse_the_development_audit_key(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))},
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "p" * 20 + "-Xy7#kLm9$Qr2!vBn4@Tz8^Wd6&Hs3*Jf",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "DJANGO_ALLOWED_HOSTS": "ssj.example.gov.cn",
+        "FIELD_ENCRYPTION_SALT": "a-real-random-salt-from-the-vault",
+        "AUDIT_HMAC_KEY": "dev-only-audit-hmac-key-not-secret",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "registries.E003" in result.stderr + result.stdout
+    without = {k: v for k, v in env.items() if k != "AUDIT_HMAC_KEY"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=without, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0 and "AUDIT_HMAC_KEY" in result.stderr
 
 
 @pytest.mark.django_db

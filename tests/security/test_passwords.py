@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registries.models import AuditEvent, PasswordHistory, User
-from registries.security import CharacterClassValidator
+from registries.validators import CharacterClassValidator
 from tests.security.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_the_change_form_refuses_reusing_the_current_password(alice: User) -> No
 
 
 def test_a_password_set_by_an_administrator_must_be_changed(alice: User, db: None) -> None:
-    from registries.security import user_password_reset
+    from registries.services.accounts import user_password_reset
     from tests.factories import UserFactory
 
     admin = UserFactory(username="secadmin", role="secadmin", department=None)

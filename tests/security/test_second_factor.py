@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registries.models import AuditEvent, User
-from registries.security import demo_totp_enrol
+from registries.otp import demo_totp_enrol
 from tests.security.conftest import token_now, verified_client
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from registries.security import users_disable_inactive
+from registries.services.accounts import users_disable_inactive
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ import datetime as dt
 import getpass
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -17,7 +18,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--before", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
-        parser.add_argument("--database", default="default")
+        # The application's role may not delete audit rows: purge as the owner when it is configured.
+        parser.add_argument("--database", default="owner" if "owner" in settings.DATABASES else "default")
 
     def handle(self, *args: Any, **options: Any) -> None:
         before = timezone.make_aware(dt.datetime.combine(options["before"], dt.time.min))
