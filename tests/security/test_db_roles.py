@@ -38,7 +38,8 @@ class AppRole:
     def connect(self) -> psycopg.Connection:
         s = connection.settings_dict
         return psycopg.connect(
-            host=s["HOST"] or "127.0.0.1",
+            # The private server of scripts/test listens on a Unix socket (OPTIONS["host"]).
+            host=s.get("OPTIONS", {}).get("host") or s["HOST"] or "127.0.0.1",
             port=s["PORT"] or 5432,
             dbname=s["NAME"],
             user=self.name,
