@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from credit_risk import selectors, services
 from credit_risk.forms import ObservationForm, PolicyForm, TierImportForm, TierSetForm
 from credit_risk.models import TierPolicy, WarningKind
-from registries.access import REGISTRY_WRITE_ROLES, get_for_user, registry_view, role_required
+from registries.access import get_for_user, registry_view, rule_required
 from registries.models import Target, User
 
 
@@ -30,7 +30,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     policy = get_object_or_404(TierPolicy, pk=pk)
     form = PolicyForm(request.POST or None, policy=policy)
     user: User = request.user  # type: ignore[assignment]
-    can_edit = user.role in REGISTRY_WRITE_ROLES or user.is_office
+    can_edit = user.has_perm("credit_risk.edit_policy")
     if request.method == "POST" and can_edit and form.is_valid():
         try:
             services.policy_update(
@@ -71,7 +71,7 @@ def target_tier(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_for_user(user, Target.objects.all(), pk=pk)
     form = TierSetForm(request.POST or None)
     if request.method == "POST":
-        target = get_for_user(user, Target.objects.all(), change=True, pk=pk)
+        target = get_for_user(user, Target.objects.all(), perm="credit_risk.set_tier", pk=pk)
         if form.is_valid():
             services.tier_set(
                 target=target, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"], user=user
@@ -85,7 +85,7 @@ def target_tier(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_view
 def observation_set(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    target = get_for_user(user, Target.objects.all(), change=True, pk=pk)
+    target = get_for_user(user, Target.objects.all(), perm="credit_risk.set_observation", pk=pk)
     form = ObservationForm(request.POST)
     if form.is_valid():
         try:
@@ -104,7 +104,7 @@ def observation_set(request: HttpRequest, pk: int) -> HttpResponse:
     return _tier_page(request, target, form=TierSetForm(), observation_form=form)
 
 
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("credit_risk.import_tiers")
 def tier_import(request: HttpRequest) -> HttpResponse:
     form = TierImportForm(request.POST or None, request.FILES or None)
     result = None
@@ -131,7 +131,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("credit_risk.recompute_warnings")
 def warning_recompute(request: HttpRequest) -> HttpResponse:
     """The registry may hold a million targets: the computation runs in the worker."""
     from credit_risk.tasks import compute_same_address_task

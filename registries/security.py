@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from registries.access import needs_second_factor
 from registries.audit import audit_record
 from registries.models import ADMIN_ROLES, PasswordHistory, Role, User
 
@@ -248,7 +249,7 @@ class SecondFactorRequiredMiddleware(_ViewMiddleware):
         user = request.user
         if not user.is_authenticated or _exempt(request):
             return None
-        if user.role not in settings.OTP_REQUIRED_ROLES and not user_has_device(user):
+        if not needs_second_factor(user) and not user_has_device(user):
             return None
         if user.is_verified():  # type: ignore[attr-defined]  # set by django_otp's OTPMiddleware
             return None

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from registries.access import role_required
+from registries.access import rule_required
 from registries.audit import audit_events, audit_record
-from registries.models import Role, User
+from registries.models import User
 from registries.security import totp_confirm, totp_device_for, totp_qr_svg, totp_secret, user_password_change
 
 AUDIT_PAGE_SIZE = 50
@@ -123,7 +123,7 @@ class AuditFilterForm(forms.Form):
     )
 
 
-@role_required(Role.AUDIT_ADMIN)
+@rule_required("registries.read_audit_trail")
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "import_export",
     "pgtrigger",
     "pghistory",
+    "rules",
     "registries",
     "credit_risk",
     "plans",
@@ -96,6 +97,8 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The named rules of registries/access.py: `user.has_perm("plans.edit_plan", plan)`.
+    "rules.permissions.ObjectPermissionBackend",
 ]
 
 # Identity (GB/T 22239-2019 level 3 身份鉴别): see registries/security.py.
