@@ -95,6 +95,12 @@ def _of_department(path: str) -> rules.Predicate:
 
 
 @rules.predicate
+def has_object(user: Any, obj: Any) -> bool:
+    """A rule about an object is false when asked without one."""
+    return obj is not None
+
+
+@rules.predicate
 def created_by_user(user: Any, obj: Any) -> bool:
     return obj is not None and getattr(obj, "created_by_id", None) == user.pk
 
@@ -142,10 +148,11 @@ RULES: dict[str, rules.Predicate] = {
     "plans.import_plan": is_bureau_staff & has_department,
     "plans.edit_plan": is_bureau_staff & _of_department("owner"),
     "plans.edit_task": is_bureau_staff & _of_department("plan__owner"),
-    "plans.decide_adjustment": is_office,
+    "plans.decide_adjustment": is_office & has_object,
     # inspections: draws, visits, results, corrections, follow-up, the calendar
     "inspections.start_draw": is_bureau_staff & _of_department("initiator"),
-    "inspections.see_tiers": is_office | ((is_bureau_staff | is_leader) & _of_department("task__initiator")),
+    "inspections.see_tiers": has_object
+    & (is_office | ((is_bureau_staff | is_leader) & _of_department("task__initiator"))),
     "inspections.audit_draws": is_office,
     "inspections.view_visits": is_inspector | is_registry_user,
     "inspections.record_visits": is_inspector,
