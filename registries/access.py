@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 
 from registries.models import ItemClaim, Role, User
@@ -173,18 +173,28 @@ for _name, _predicate in RULES.items():
 # --- views ----------------------------------------------------------------------------------------
 
 
+# The pages read with GET and change with POST: PUT, DELETE and the rest are refused (405).
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
 def rule_required(name: str) -> Callable[[View], View]:
-    """Login first (a redirect), then the rule about the user alone: 403 when it is false."""
+    """GET, HEAD or POST (405 otherwise), login (a redirect), then the rule about the user alone (403)."""
     if name not in RULES:
         raise ValueError(f"no rule named {name!r}")
 
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.has_perm(name):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in ALLOWED_METHODS:
+                return HttpResponseNotAllowed(ALLOWED_METHODS)
+            return checked(request, *args, **kwargs)
 
         return wrapped
 
