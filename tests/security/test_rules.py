@@ -252,5 +252,5 @@ def test_no_rule_shares_a_name_with_a_django_model_permission() -> None:
 
 
 def test_a_view_may_only_require_a_rule_that_exists() -> None:
-    with pytest.raises(ValueError, match="registries.edit_everything"):
+    with pytest.raises(ValueError, match=r"registries\.edit_everything"):
         rule_required("registries.edit_everything")
