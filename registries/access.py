@@ -127,7 +127,7 @@ RULES: dict[str, rules.Predicate] = {
     "registries.view_registry": is_registry_user,
     "registries.view_all_departments": is_office,
     "registries.change_department_data": is_bureau_staff & has_department,
-    "registries.edit_inspector": is_bureau_staff & _of_department("department"),
+    "registries.declare_conflict": is_bureau_staff & _of_department("department"),
     "registries.withdraw_conflict": is_bureau_staff & _of_department("inspector__department"),
     "registries.import_registry": is_bureau_staff & has_department,
     "registries.commit_import": is_bureau_staff & _of_department("department") & created_by_user,

@@ -115,7 +115,7 @@ def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "inspector": inspector,
             "conflicts": selectors.inspector_conflicts(inspector),
-            "can_change": user.has_perm("registries.edit_inspector", inspector),
+            "can_change": user.has_perm("registries.declare_conflict", inspector),
             "history": selectors.history_for(inspector),
         },
     )
@@ -124,7 +124,7 @@ def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_view
 def conflict_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    inspector = get_for_user(user, selectors.inspector_detail_qs(user), perm="registries.edit_inspector", pk=pk)
+    inspector = get_for_user(user, selectors.inspector_detail_qs(user), perm="registries.declare_conflict", pk=pk)
     form = ConflictForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

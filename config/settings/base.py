@@ -96,9 +96,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Axes first: a locked-out username or address never reaches the password check.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    # The named rules of registries/access.py: `user.has_perm("plans.edit_plan", plan)`.
+    # The named rules of registries/access.py: `user.has_perm("plans.edit_plan", plan)`. Before the
+    # model backend, whose permission tables a granted rule then need not read.
     "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Identity (GB/T 22239-2019 level 3 身份鉴别): see registries/security.py.

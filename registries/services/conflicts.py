@@ -33,7 +33,7 @@ def conflict_declare(
     *, user: User, inspector: Inspector, target: Target, reason: str, request: HttpRequest | None = None
 ) -> Conflict:
     """Staff declare a conflict for an inspector of their own department."""
-    require_perm(user, "registries.edit_inspector", inspector)
+    require_perm(user, "registries.declare_conflict", inspector)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "请填写回避事由"})

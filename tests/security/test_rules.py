@@ -148,7 +148,7 @@ TRUTH: dict[str, tuple[str | None, set[str]]] = {
     "registries.view_registry": (None, REGISTRY_USERS),
     "registries.view_all_departments": (None, {"office"}),
     "registries.change_department_data": (None, ALL_STAFF),
-    "registries.edit_inspector": ("inspector", STAFF_A),
+    "registries.declare_conflict": ("inspector", STAFF_A),
     "registries.withdraw_conflict": ("conflict", STAFF_A),
     "registries.import_registry": (None, ALL_STAFF),
     "registries.commit_import": ("import_job", {"staff_a"}),  # its creator, not a colleague
@@ -207,7 +207,7 @@ def test_a_rule_about_an_object_is_false_without_one(cast: Cast, name: str) -> N
 @pytest.mark.parametrize(
     ("name", "object_key", "change"),
     [
-        ("registries.edit_inspector", "inspector", lambda o, b: setattr(o, "department", b)),
+        ("registries.declare_conflict", "inspector", lambda o, b: setattr(o, "department", b)),
         ("registries.withdraw_conflict", "conflict", lambda o, b: setattr(o.inspector, "department", b)),
         ("plans.edit_task", "task", lambda o, b: setattr(o.plan, "owner", b)),
         ("inspections.start_draw", "task", lambda o, b: setattr(o, "initiator", b)),
