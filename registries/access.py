@@ -102,13 +102,16 @@ def has_object(user: Any, obj: Any) -> bool:
 
 @rules.predicate
 def created_by_user(user: Any, obj: Any) -> bool:
-    return obj is not None and getattr(obj, "created_by_id", None) == user.pk
+    return obj is not None and user.pk is not None and getattr(obj, "created_by_id", None) == user.pk
 
 
 @rules.predicate
 def item_claimed_by_department(user: Any, item: Any) -> bool:
     """Only a department that claimed a checklist item may make a new version of it."""
-    return item is not None and ItemClaim.objects.filter(item=item, department_id=user.department_id).exists()
+    department_id = getattr(user, "department_id", None)
+    if item is None or department_id is None:
+        return False
+    return ItemClaim.objects.filter(item=item, department_id=department_id).exists()
 
 
 @rules.predicate

@@ -254,3 +254,13 @@ def test_no_rule_shares_a_name_with_a_django_model_permission() -> None:
 def test_a_view_may_only_require_a_rule_that_exists() -> None:
     with pytest.raises(ValueError, match=r"registries\.edit_everything"):
         rule_required("registries.edit_everything")
+
+
+def test_the_object_predicates_refuse_an_anonymous_user_on_their_own(cast: Cast) -> None:
+    """Each predicate holds its ground alone, not only behind a role test in its rule."""
+    from registries.access import created_by_user, item_claimed_by_department
+
+    nobody = AnonymousUser()
+    orphan = ImportJob(kind=ImportKind.TARGETS, department=cast.users["staff_a"].department, created_by=None)
+    assert not created_by_user(nobody, orphan)
+    assert not item_claimed_by_department(nobody, cast.objects["item"])
