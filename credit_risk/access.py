@@ -5,11 +5,14 @@ Tiers set the draw probability of a target, so writing one is steering draws:
 - A target's tier (an imported classification result, a tier set by hand, an observation
   period) is written only by an active *staff* account (部门业务人员) of the department that
   maintains the target (`Target.department`, 维护部门): the same targets `registries.access.scoped`
-  gives that user, and the same rule as every other change of department data
-  (`registries.access.can_change_department_data`). Leaders, inspectors, the office and the
-  administrators write no tier.
+  gives that user (rules `credit_risk.set_tier`, `credit_risk.set_observation`,
+  `credit_risk.import_tiers`). Leaders, inspectors, the office and the administrators write no tier.
 - A tier policy (分级抽查比例策略) is shared by every department's tasks, so it is written only by
-  the leading-group office (`Role.OFFICE`, 领导小组办公室); department staff read it.
+  the leading-group office (`Role.OFFICE`, 领导小组办公室; rule `credit_risk.edit_policy`);
+  department staff read it.
+
+The rules themselves live with every other rule in `registries.access`; these functions name
+them for the services.
 
 The services in `credit_risk.services` refuse anything else with PermissionDenied and audit
 every write with the tier or the policy before and after. A tier import never says whether a
@@ -22,18 +25,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from registries.access import REGISTRY_WRITE_ROLES, can_change_department_data, has_role
-from registries.models import Role, Target
+from registries.models import Target
 
 
 def may_write_tier(user: Any, target: Target) -> bool:
     """Whether `user` may write the tier (and observation periods) of `target`."""
-    return can_change_department_data(user, target.department_id)
+    return bool(user.has_perm("credit_risk.set_tier", target))
 
 
 def may_import_tiers(user: Any) -> bool:
     """Whether `user` may import classification results at all (rows only for its own targets)."""
-    return bool(has_role(user, REGISTRY_WRITE_ROLES) and user.department_id)
+    return bool(user.has_perm("credit_risk.import_tiers"))
 
 
 def tier_writable_targets(user: Any) -> QuerySet[Target]:
@@ -45,4 +47,4 @@ def tier_writable_targets(user: Any) -> QuerySet[Target]:
 
 def may_write_policy(user: Any) -> bool:
     """Whether `user` may change a shared tier policy: the leading-group office only."""
-    return has_role(user, frozenset({Role.OFFICE}))
+    return bool(user.has_perm("credit_risk.edit_policy"))

@@ -22,7 +22,7 @@ from credit_risk import selectors, services
 from credit_risk.access import may_write_policy, may_write_tier
 from credit_risk.forms import ObservationForm, PolicyForm, TierImportForm, TierSetForm
 from credit_risk.models import TierPolicy, WarningKind
-from registries.access import REGISTRY_WRITE_ROLES, get_for_user, registry_view, role_required
+from registries.access import get_for_user, registry_view, rule_required
 from registries.models import Target, User
 
 
@@ -82,7 +82,7 @@ def target_tier(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_for_user(user, Target.objects.all(), pk=pk)
     form = TierSetForm(request.POST or None)
     if request.method == "POST":
-        target = get_for_user(user, Target.objects.all(), change=True, pk=pk)
+        target = get_for_user(user, Target.objects.all(), perm="credit_risk.set_tier", pk=pk)
         if form.is_valid():
             services.tier_set(
                 target=target,
@@ -100,7 +100,7 @@ def target_tier(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_view
 def observation_set(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    target = get_for_user(user, Target.objects.all(), change=True, pk=pk)
+    target = get_for_user(user, Target.objects.all(), perm="credit_risk.set_observation", pk=pk)
     form = ObservationForm(request.POST)
     if form.is_valid():
         try:
@@ -119,7 +119,7 @@ def observation_set(request: HttpRequest, pk: int) -> HttpResponse:
     return _tier_page(request, target, form=TierSetForm(), observation_form=form)
 
 
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("credit_risk.import_tiers")
 def tier_import(request: HttpRequest) -> HttpResponse:
     form = TierImportForm(request.POST or None, request.FILES or None)
     result = None
@@ -148,7 +148,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("credit_risk.recompute_warnings")
 def warning_recompute(request: HttpRequest) -> HttpResponse:
     """The registry may hold a million targets: the computation runs in the worker."""
     from credit_risk.tasks import compute_same_address_task

@@ -24,7 +24,7 @@ from inspections.models import (
 )
 from plans.models import Plan, PlanStatus, Task
 from registries.access import scoped
-from registries.models import Role, User
+from registries.models import User
 
 VISITED = (VisitStatus.DONE, VisitStatus.ENTERED)
 
@@ -34,14 +34,6 @@ def visible_rounds(user: User) -> QuerySet[DrawRound]:
     qs = DrawRound.objects.select_related("task__plan", "task__initiator")
     mine = scoped(user, qs, "task__initiator") | scoped(user, qs, "task__cooperating")
     return mine.distinct()
-
-
-def can_see_tiers(user: User, draw_round: DrawRound) -> bool:
-    """Tiers are for the staff who plan the draw (the initiating department) and the office."""
-    return bool(
-        user.role == Role.OFFICE
-        or (user.role in (Role.STAFF, Role.LEADER) and user.department_id == draw_round.task.initiator_id)
-    )
 
 
 def round_drawn(draw_round: DrawRound) -> QuerySet[DrawnTarget]:
@@ -80,7 +72,7 @@ def public_rounds() -> QuerySet[DrawRound]:
 def inspector_visits(user: User) -> QuerySet[Visit]:
     """The visits whose team includes this inspector: nobody else's."""
     inspector = getattr(user, "inspector", None)
-    if user.role != Role.INSPECTOR or inspector is None:
+    if not user.has_perm("inspections.record_visits") or inspector is None:
         return Visit.objects.none()
     return (
         Visit.objects.filter(coverage__drawn__team__inspector=inspector)
@@ -112,7 +104,7 @@ def task_rounds(task: Task) -> QuerySet[DrawRound]:
 def visible_visits(user: User) -> QuerySet[Visit]:
     """Visits a user may read: an inspector their team's; staff and leaders those of tasks their
     department initiates or cooperates in; the office all."""
-    if user.role == Role.INSPECTOR:
+    if user.has_perm("inspections.record_visits"):
         return inspector_visits(user)
     qs = Visit.objects.all()
     mine = scoped(user, qs, "coverage__drawn__round__task__initiator") | scoped(
@@ -142,9 +134,9 @@ def visit_results(visit: Visit) -> QuerySet[Result]:
 def visible_corrections(user: User) -> QuerySet[Correction]:
     """A leader: their unit's requests; an inspector: their own; staff and office: those of visits they see."""
     qs = Correction.objects.select_related("result__visit__target", "requested_by", "decided_by", "department")
-    if user.role == Role.LEADER and user.department_id is not None:
+    if user.has_perm("inspections.review_corrections") and user.department_id is not None:
         return qs.filter(department_id=user.department_id)
-    if user.role == Role.INSPECTOR:
+    if user.has_perm("inspections.record_visits"):
         return qs.filter(requested_by=user)
     return qs.filter(result__visit__in=visible_visits(user))
 

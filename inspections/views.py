@@ -25,8 +25,8 @@ from inspections.services import draws as draw_services
 from inspections.services.matching import match_round
 from inspections.verification import auditor_command
 from plans.models import Task
-from registries.access import registry_view, role_required, scoped
-from registries.models import Role, User
+from registries.access import registry_view, rule_required, scoped
+from registries.models import User
 
 TIER_LABELS = {"A": "A 低风险", "B": "B 一般风险", "C": "C 较高风险", "D": "D 高风险", "none": "未分类", "-": "不分类"}
 
@@ -43,7 +43,7 @@ def _tasks(user: User) -> QuerySet[Task]:
 def _round_for(request: HttpRequest, pk: int, *, change: bool = False) -> DrawRound:
     user = _user(request)
     draw_round = get_object_or_404(selectors.visible_rounds(user), pk=pk)
-    if change and not draw_services.can_start_draws(user, draw_round.task):
+    if change and not user.has_perm("inspections.start_draw", draw_round.task):
         raise PermissionDenied
     return draw_round
 
@@ -74,7 +74,7 @@ def task_draws(request: HttpRequest, task_id: int) -> HttpResponse:
         {
             "task": task,
             "rounds": selectors.task_rounds(task),
-            "can_start": draw_services.can_start_draws(user, task),
+            "can_start": user.has_perm("inspections.start_draw", task),
             "visits_saved": selectors.visits_saved(task.plan),
         },
     )
@@ -95,7 +95,7 @@ def round_open(request: HttpRequest, task_id: int) -> HttpResponse:
 
 def _round_context(request: HttpRequest, draw_round: DrawRound) -> dict[str, object]:
     user = _user(request)
-    see_tiers = selectors.can_see_tiers(user, draw_round)
+    see_tiers = user.has_perm("inspections.see_tiers", draw_round)
     # Per-tier figures only for those allowed to see tiers (never built for anyone else).
     counts = (
         [(TIER_LABELS.get(t, t), n, draw_round.population_per_tier.get(t, 0)) for t, n in draw_round.counts.items()]
@@ -105,7 +105,7 @@ def _round_context(request: HttpRequest, draw_round: DrawRound) -> dict[str, obj
     return {
         "round": draw_round,
         "task": draw_round.task,
-        "can_start": draw_services.can_start_draws(user, draw_round.task),
+        "can_start": user.has_perm("inspections.start_draw", draw_round.task),
         "see_tiers": see_tiers,
         "tier_counts": counts,
         "exclusions": [(EXCLUSION_LABELS.get(k, k), n) for k, n in draw_round.exclusions.items()],
@@ -122,7 +122,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Ticket order ranks a tiered draw's objects across tiers: code order for those who may not see tiers.
         context["drawn"] = drawn if context["see_tiers"] else drawn.order_by("key")
         context["visits_done"] = selectors.round_visits_done(draw_round)
-        if _user(request).role == Role.OFFICE:
+        if _user(request).has_perm("inspections.audit_draws"):
             # Auditors: the salts and the full recompute (never on a public page or file).
             context["salts_text"] = drawing.salts_text(draw_round.salts) if draw_round.uses_tiers else ""
             context["auditor_command"] = auditor_command(draw_round)
@@ -206,7 +206,7 @@ def round_redraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("inspections:round_detail", pk=new.pk)
 
 
-@role_required(Role.OFFICE)
+@rule_required("inspections.audit_draws")
 def round_tiers_file(request: HttpRequest, pk: int) -> HttpResponse:
     """Auditors (the leading-group office) recompute a tiered draw tier by tier from this file."""
     draw_round = _round_for(request, pk)
@@ -217,7 +217,7 @@ def round_tiers_file(request: HttpRequest, pk: int) -> HttpResponse:
     return cast(HttpResponse, response)  # a streaming response; the decorators only pass it through
 
 
-@role_required(Role.INSPECTOR)
+@rule_required("inspections.record_visits")
 def my_visits(request: HttpRequest) -> HttpResponse:
     """An inspector's own visits, for the phone: overdue, to enter, today, upcoming, recently entered."""
     today = timezone.localdate()

@@ -35,10 +35,8 @@ from inspections.services import followups as follow_up_services
 from inspections.services import results as result_services
 from inspections.summary import summary_workbook, task_departments, task_summary
 from plans.models import Task
-from registries.access import registry_view, role_required, scoped
-from registries.models import Department, Role, User
-
-VISIT_ROLES = (Role.INSPECTOR, Role.STAFF, Role.LEADER, Role.OFFICE)
+from registries.access import registry_view, rule_required, scoped
+from registries.models import Department, User
 
 
 def _user(request: HttpRequest) -> User:
@@ -52,7 +50,7 @@ def _visit_for(request: HttpRequest, pk: int) -> Visit:
     visit = selectors.visible_visits(user).filter(pk=pk).first()
     if visit is not None:
         return visit
-    if user.role == Role.INSPECTOR and Visit.objects.filter(pk=pk).exists():
+    if user.has_perm("inspections.record_visits") and Visit.objects.filter(pk=pk).exists():
         raise PermissionDenied
     raise Http404
 
@@ -82,12 +80,12 @@ def _category_context() -> dict[str, object]:
     return {"first_categories": first, "other_categories": others}
 
 
-@role_required(*VISIT_ROLES)
+@rule_required("inspections.view_visits")
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The visit: for a team member before submission the entry form, otherwise the result and its history."""
     user = _user(request)
     visit = _visit_for(request, pk)
-    on_team = result_services.is_on_team(user, visit)
+    on_team = user.has_perm("inspections.enter_result", visit)
     results = list(selectors.visit_results(visit))
     context: dict[str, object] = {
         "visit": visit,
@@ -133,7 +131,7 @@ def _max_mb() -> int:
 
 
 @require_POST
-@role_required(Role.INSPECTOR)
+@rule_required("inspections.record_visits")
 def visit_draft(request: HttpRequest, pk: int) -> HttpResponse:
     """Autosave (htmx): the form posts itself on every change; answers with the saved time."""
     visit = _visit_for(request, pk)
@@ -150,7 +148,7 @@ def visit_draft(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.INSPECTOR)
+@rule_required("inspections.record_visits")
 def visit_submit(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     user = _user(request)
@@ -169,7 +167,7 @@ def visit_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.INSPECTOR)
+@rule_required("inspections.record_visits")
 def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     try:
@@ -185,7 +183,7 @@ def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.INSPECTOR)
+@rule_required("inspections.record_visits")
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     files = request.FILES.getlist("files")
@@ -209,7 +207,7 @@ def _evidence_for(request: HttpRequest, pk: int) -> Evidence:
     return evidence
 
 
-@role_required(*VISIT_ROLES)
+@rule_required("inspections.view_visits")
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for(request, pk)
     path = result_services.evidence_path(evidence)
@@ -227,7 +225,7 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.INSPECTOR)
+@rule_required("inspections.record_visits")
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for(request, pk)
     try:
@@ -237,12 +235,12 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("inspections:visit_detail", pk=evidence.visit_id)
 
 
-@role_required(Role.INSPECTOR)
+@rule_required("inspections.record_visits")
 def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A team member asks to correct the submitted result; the form starts from the current version."""
     visit = _visit_for(request, pk)
     user = _user(request)
-    if not result_services.is_on_team(user, visit):
+    if not user.has_perm("inspections.enter_result", visit):
         raise PermissionDenied
     current = result_services.current_result(visit)
     if current is None:
@@ -286,24 +284,24 @@ def _result_data(result: object) -> dict[str, object]:
     return {"completed_on": result.completed_on.isoformat(), "findings": result.findings, "items": items}
 
 
-@role_required(*VISIT_ROLES)
+@rule_required("inspections.view_visits")
 def correction_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     corrections = selectors.visible_corrections(user)
-    status = request.GET.get("status", "pending" if user.role == Role.LEADER else "")
+    status = request.GET.get("status", "pending" if user.has_perm("inspections.review_corrections") else "")
     if status:
         corrections = corrections.filter(status=status)
     page = Paginator(corrections.order_by("-requested_at"), 30).get_page(request.GET.get("page"))
     return render(request, "inspections/correction_list.html", {"page": page, "status": status})
 
 
-@role_required(*VISIT_ROLES)
+@rule_required("inspections.view_visits")
 def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     correction = get_object_or_404(selectors.visible_corrections(user), pk=pk)
-    can_decide = result_services.can_decide(user, correction) and correction.is_pending
+    can_decide = user.has_perm("inspections.decide_correction", correction) and correction.is_pending
     if request.method == "POST":
-        if not result_services.can_decide(user, correction):
+        if not user.has_perm("inspections.decide_correction", correction):
             raise PermissionDenied
         try:
             result_services.correction_decide(
@@ -363,7 +361,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
 def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     follow_up = get_object_or_404(selectors.visible_follow_ups(user), pk=pk)
-    can_change = follow_up_services.can_follow_up(user, follow_up)
+    can_change = user.has_perm("inspections.record_follow_up", follow_up)
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied
@@ -449,7 +447,7 @@ def task_summary_export(request: HttpRequest, task_id: int, department_id: int) 
     return response
 
 
-@role_required(Role.SYSTEM_ADMIN)
+@rule_required("inspections.enter_calendar")
 def calendar_years(request: HttpRequest) -> HttpResponse:
     """The system administrator enters a year's holidays and make-up working days once published."""
     today = timezone.localdate()

@@ -23,8 +23,8 @@ from plans import selectors, services
 from plans.exporting import plan_to_dict, plan_to_xlsx
 from plans.forms import AdjustmentForm, DecisionForm, PlanUploadForm, TaskScopeForm
 from plans.models import Adjustment, AdjustmentStatus, Plan, Task
-from registries.access import REGISTRY_WRITE_ROLES, get_for_user, registry_view, role_required, scoped
-from registries.models import Department, Role, User
+from registries.access import get_for_user, registry_view, rule_required, scoped
+from registries.models import Department, User
 
 SESSION_KEY = "plan_imports"
 NEW = "new"
@@ -36,7 +36,8 @@ def _plans(user: User) -> QuerySet[Plan]:
 
 def _plan_for(request: HttpRequest, pk: int, *, change: bool = False) -> Plan:
     user: User = request.user  # type: ignore[assignment]
-    return get_for_user(user, Plan.objects.select_related("owner"), change=change, field="owner", pk=pk)
+    perm = "plans.edit_plan" if change else None
+    return get_for_user(user, Plan.objects.select_related("owner"), perm=perm, field="owner", pk=pk)
 
 
 @registry_view
@@ -47,7 +48,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", {"plans": plans, "late_ids": set(late.values_list("pk", flat=True))})
 
 
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("plans.import_plan")
 def plan_upload(request: HttpRequest) -> HttpResponse:
     form = PlanUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -73,7 +74,7 @@ def _pending(request: HttpRequest, token: str) -> dict[str, Any]:
     return pending
 
 
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("plans.import_plan")
 def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
     """Every parsed field and every unresolved name; map or create the names, then commit."""
     user: User = request.user  # type: ignore[assignment]
@@ -155,7 +156,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": selectors.plan_checks(plan),
             "versions": plan.versions.all(),
             "adjustments": plan.adjustments.select_related("submitted_by"),
-            "can_change": user.role == Role.STAFF and user.department_id == plan.owner_id,
+            "can_change": user.has_perm("plans.edit_plan", plan),
             "is_late": plan.is_late(),
         },
     )
@@ -182,10 +183,10 @@ def task_allocation(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("registries.change_department_data")
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    task = get_for_user(user, Task.objects.select_related("plan"), change=True, field="plan__owner", pk=pk)
+    task = get_for_user(user, Task.objects.select_related("plan"), perm="plans.edit_task", field="plan__owner", pk=pk)
     form = TaskScopeForm(request.POST or None, instance=task)
     if request.method == "POST" and form.is_valid():
         services.task_scope_update(task=task, data=form.cleaned_data)
@@ -195,7 +196,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("registries.change_department_data")
 def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for(request, pk, change=True)
     try:
@@ -234,7 +235,7 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "plans/version_detail.html", {"plan": plan, "version": version})
 
 
-@role_required(*REGISTRY_WRITE_ROLES)
+@rule_required("registries.change_department_data")
 def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for(request, pk, change=True)
     form = AdjustmentForm(request.POST or None, request.FILES or None)
@@ -275,7 +276,7 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = get_object_or_404(_adjustments(user), pk=pk)
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        if user.role != Role.OFFICE:
+        if not user.has_perm("plans.decide_adjustment", adjustment):
             raise PermissionDenied
         if form.is_valid():
             note = form.cleaned_data["note"]
@@ -295,7 +296,8 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "adjustment": adjustment,
             "form": form,
-            "can_decide": user.role == Role.OFFICE and adjustment.status == AdjustmentStatus.SUBMITTED,
+            "can_decide": user.has_perm("plans.decide_adjustment", adjustment)
+            and adjustment.status == AdjustmentStatus.SUBMITTED,
         },
     )
 

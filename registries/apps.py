@@ -7,6 +7,6 @@ class RegistriesConfig(AppConfig):
     verbose_name = _("一单两库")
 
     def ready(self) -> None:
-        from registries import checks, receivers  # noqa: F401  (system checks, audit receivers)
+        from registries import access, checks, receivers  # noqa: F401  (rules, system checks, audit receivers)
 
         receivers.connect_signals(self)

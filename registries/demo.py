@@ -27,6 +27,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from registries import credit_code
+from registries.access import is_inspector
 from registries.models import (
     ChecklistItem,
     ChecklistItemVersion,
@@ -853,7 +854,7 @@ class _Loader:
                 user.password_changed_at = user.date_joined
             user.save()
             self.stats.add("用户", 1)
-            if spec.role == Role.INSPECTOR:
+            if is_inspector(user):  # an inspector account is linked to its registry record
                 dept = self.departments[spec.department or AMR]
                 inspector, _ = Inspector.objects.get_or_create(
                     certificate_no="14SC052299001",

@@ -17,7 +17,6 @@ from registries.models import (
     ItemCategory,
     LegalBasis,
     Region,
-    Role,
     Tag,
     TargetKind,
     TargetStatus,
@@ -39,7 +38,7 @@ class FilterForm(forms.Form):
     def __init__(self, data: Any = None, *, user: User) -> None:
         super().__init__(data)
         self.user = user
-        if user.role == Role.OFFICE:
+        if user.has_perm("registries.view_all_departments"):
             self.fields["department"] = forms.ModelChoiceField(
                 label=_("部门"), queryset=Department.objects.order_by("name"), required=False, empty_label=_("全部部门")
             )
@@ -153,7 +152,7 @@ class ItemFilterForm(FilterForm):
         super().__init__(data, user=user)
         # The office has no remit of its own; it filters by department instead.
         self.fields.pop("department", None)
-        if user.role == Role.OFFICE:
+        if user.has_perm("registries.view_all_departments"):
             claim = self.fields["claim"]
             assert isinstance(claim, forms.ChoiceField)
             claim.choices = [("", _("全部")), ("unclaimed", _("无部门认领"))]

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django_otp import user_has_device
+
+from registries.access import needs_second_factor
 
 # Pages a user who still owes a password change or a second factor may open.
 SECURITY_URL_NAMES = ("login", "logout", "password_change", "otp_setup", "otp_verify", "set_language")
@@ -49,7 +50,7 @@ class SecondFactorRequiredMiddleware(_ViewMiddleware):
         user = request.user
         if not user.is_authenticated or _exempt(request):
             return None
-        if user.role not in settings.OTP_REQUIRED_ROLES and not user_has_device(user):
+        if not needs_second_factor(user) and not user_has_device(user):
             return None
         if user.is_verified():  # type: ignore[attr-defined]  # set by django_otp's OTPMiddleware
             return None

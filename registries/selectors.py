@@ -20,7 +20,6 @@ from registries.models import (
     InspectorStatus,
     ItemClaim,
     LegalBasis,
-    Role,
     Target,
     User,
 )
@@ -395,12 +394,12 @@ class HomeCounts:
 
 def home_counts(user: User) -> HomeCounts | None:
     """Counts of the department's registries (all departments for the office), capped."""
-    if user.role not in (Role.STAFF, Role.LEADER, Role.OFFICE):
+    if not user.has_perm("registries.view_registry"):
         return None
     today = timezone.localdate()
     cap = 1_000_000
     inspectors = scoped(user, Inspector.objects.all())
-    if user.role == Role.OFFICE or user.department_id is None:
+    if user.has_perm("registries.view_all_departments") or user.department_id is None:
         claimed = ChecklistItem.objects.filter(claims__isnull=False).distinct()
     else:
         claimed = ChecklistItem.objects.filter(claims__department_id=user.department_id)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registries import selectors
-from registries.access import can_change_department_data, get_for_user, registry_view
+from registries.access import get_for_user, registry_view
 from registries.forms import (
     ConflictFilterForm,
     ConflictForm,
@@ -34,11 +34,7 @@ from registries.services.checklist import (
 from registries.services.checklist import (
     item_unclaim as item_unclaim_service,
 )
-from registries.services.checklist import (
-    item_version_create,
-    user_can_claim,
-    user_can_edit_item,
-)
+from registries.services.checklist import item_version_create
 from registries.services.conflicts import conflict_declare, conflict_withdraw, target_by_key
 
 
@@ -69,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"counts": selectors.home_counts(user), "can_claim": user_can_claim(user), "Role": Role},
+        {"counts": selectors.home_counts(user), "can_claim": user.has_perm("registries.claim_item"), "Role": Role},
     )
 
 
@@ -119,7 +115,7 @@ def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "inspector": inspector,
             "conflicts": selectors.inspector_conflicts(inspector),
-            "can_change": can_change_department_data(user, inspector.department_id),
+            "can_change": user.has_perm("registries.declare_conflict", inspector),
             "history": selectors.history_for(inspector),
         },
     )
@@ -128,7 +124,7 @@ def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_view
 def conflict_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    inspector = get_for_user(user, selectors.inspector_detail_qs(user), change=True, pk=pk)
+    inspector = get_for_user(user, selectors.inspector_detail_qs(user), perm="registries.declare_conflict", pk=pk)
     form = ConflictForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,7 +169,7 @@ def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "registries/conflicts/detail.html",
         {
             "conflict": conflict,
-            "can_change": can_change_department_data(user, conflict.inspector.department_id),
+            "can_change": user.has_perm("registries.withdraw_conflict", conflict),
             "history": selectors.history_for(conflict),
         },
     )
@@ -183,7 +179,9 @@ def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def conflict_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    conflict = get_for_user(user, selectors.conflict_qs(user), change=True, field="inspector__department", pk=pk)
+    conflict = get_for_user(
+        user, selectors.conflict_qs(user), perm="registries.withdraw_conflict", field="inspector__department", pk=pk
+    )
     inspector_pk = conflict.inspector_id
     conflict_withdraw(user=user, conflict=conflict, request=request)
     messages.success(request, _("已撤回该回避申报"))
@@ -218,7 +216,7 @@ def _claim_context(user: User, item: ChecklistItem, claimed_department_ids: set[
     return {
         "item": item,
         "mine": user.department_id in claimed_department_ids,
-        "can_claim": user_can_claim(user),
+        "can_claim": user.has_perm("registries.claim_item"),
     }
 
 
@@ -250,7 +248,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "claims": claims,
             "claim": _claim_context(user, item, {c.department_id for c in claims}),
-            "can_edit": user_can_edit_item(user, item),
+            "can_edit": user.has_perm("registries.edit_item", item),
             "history": selectors.history_for(current) if current else None,
         },
     )
@@ -288,7 +286,7 @@ def item_unclaim(request: HttpRequest, pk: int) -> HttpResponse:
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     item = get_object_or_404(ChecklistItem, pk=pk)
-    if not user_can_edit_item(user, item):
+    if not user.has_perm("registries.edit_item", item):
         raise PermissionDenied
     current = item.versions.filter(superseded_at__isnull=True).prefetch_related("legal_bases").first()
     initial: dict[str, Any] = {}

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from registries import selectors
-from registries.access import REGISTRY_WRITE_ROLES, get_for_user, has_role, registry_view, role_required
-from registries.models import DuplicateFlag, DuplicateStatus, Role, Target, User
+from registries.access import get_for_user, registry_view, rule_required
+from registries.models import DuplicateFlag, DuplicateStatus, Target, User
 from registries.services.duplicates import (
     duplicate_dismiss,
     duplicate_flag_list,
@@ -29,7 +29,7 @@ def _user(request: HttpRequest) -> User:
 
 def _flag_for(request: HttpRequest, pk: int) -> DuplicateFlag:
     flags = DuplicateFlag.objects.select_related("first__region", "second__region", "resolved_by")
-    return get_for_user(_user(request), flags, change=True, field="first__department", pk=pk)
+    return get_for_user(_user(request), flags, perm="registries.resolve_duplicate", field="first__department", pk=pk)
 
 
 def _card(request: HttpRequest, flag: DuplicateFlag, error: str = "") -> HttpResponse:
@@ -58,7 +58,7 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
         "cards": [(flag, suggested_keep(flag)) for flag in page.object_list],
         "status": status,
         "statuses": DuplicateStatus.choices,
-        "can_change": has_role(user, REGISTRY_WRITE_ROLES),
+        "can_change": user.has_perm("registries.scan_duplicates"),
         "qs": f"status={status}",
     }
     return render(request, "registries/duplicates/list.html", context)
@@ -92,7 +92,7 @@ def duplicate_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, flag)
 
 
-@role_required(Role.STAFF)
+@rule_required("registries.scan_duplicates")
 @require_POST
 def duplicate_scan(request: HttpRequest) -> HttpResponse:
     """Find likely duplicates again in the user's own department's registry."""

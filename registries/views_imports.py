@@ -26,7 +26,6 @@ from registries.services.imports import (
     import_job_create,
     job_errors,
     registry_export,
-    user_can_import,
 )
 
 ERRORS_SHOWN = 1000
@@ -51,7 +50,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")})
     if request.method == "POST":
-        if not user_can_import(user):
+        if not user.has_perm("registries.import_registry"):
             raise PermissionDenied
         if form.is_valid():
             try:
@@ -70,7 +69,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registries/imports/list.html",
-        {"form": form, "jobs": jobs, "can_import": user_can_import(user), "kinds": ImportKind.choices},
+        {
+            "form": form,
+            "jobs": jobs,
+            "can_import": user.has_perm("registries.import_registry"),
+            "kinds": ImportKind.choices,
+        },
     )
 
 
@@ -81,7 +85,7 @@ def _job_context(user: User, job: ImportJob) -> dict[str, object]:
         "errors": errors[:ERRORS_SHOWN],
         "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
         "can_commit": job.status == "previewed"
-        and job.created_by_id == user.pk
+        and user.has_perm("registries.commit_import", job)
         and not (job.atomic and job.rejected_count),
     }
 
@@ -105,7 +109,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    job = get_for_user(user, ImportJob.objects.all(), change=True, pk=pk)
+    job = get_for_user(user, ImportJob.objects.all(), perm="registries.commit_import", pk=pk)
     job = import_job_commit(user=user, job=job)
     if job.status == "done":
         messages.success(request, _("导入完成"))

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from registries.access import role_required
+from registries.access import rule_required
 from registries.audit import audit_events, audit_record
 from registries.forms_security import (
     AccountCreateForm,
@@ -30,7 +30,7 @@ from registries.forms_security import (
     AccountPasswordResetForm,
     PasswordChangeWithTokenForm,
 )
-from registries.models import Role, User
+from registries.models import User
 from registries.otp import totp_confirm, totp_device_for, totp_qr_svg, totp_secret
 from registries.services.accounts import (
     account_create,
@@ -141,7 +141,7 @@ class AuditFilterForm(forms.Form):
     )
 
 
-@role_required(Role.AUDIT_ADMIN)
+@rule_required("registries.read_audit_trail")
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -160,7 +160,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- accounts (security administrator)
 
 
-@role_required(Role.SECURITY_ADMIN)
+@rule_required("registries.manage_accounts")
 @require_http_methods(["GET"])
 def account_list(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET or None)
@@ -183,7 +183,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(Role.SECURITY_ADMIN)
+@rule_required("registries.manage_accounts")
 @require_http_methods(["GET", "POST"])
 def account_create_view(request: HttpRequest) -> HttpResponse:
     form = AccountCreateForm(request.POST or None)
@@ -208,7 +208,7 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "registries/security/account_form.html", {"form": form, "account": None})
 
 
-@role_required(Role.SECURITY_ADMIN)
+@rule_required("registries.manage_accounts")
 @require_http_methods(["GET", "POST"])
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(User.objects.select_related("department"), pk=pk)
@@ -244,7 +244,7 @@ def _account_context(account: User, **forms_: Any) -> dict[str, Any]:
     }
 
 
-@role_required(Role.SECURITY_ADMIN)
+@rule_required("registries.manage_accounts")
 @require_http_methods(["POST"])
 def account_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(User, pk=pk)
@@ -258,7 +258,7 @@ def account_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registries/security/account_form.html", _account_context(account, password_form=form))
 
 
-@role_required(Role.SECURITY_ADMIN)
+@rule_required("registries.manage_accounts")
 @require_http_methods(["POST"])
 def account_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(User, pk=pk)

@@ -1,12 +1,20 @@
-"""Walk every URL pattern of the project as an anonymous user and as staff of another department.
+"""Walk every URL pattern with GET, POST, PUT and DELETE, anonymously and as every role of another department.
 
 Every pattern found by `get_resolver()` becomes one test case, so pages added later by any app
 are checked without anyone remembering to. Path kwargs are filled with objects of department A
-(阳城县市场监督管理局, alice's); the requests are made by nobody, then by bob (县发改局):
+(阳城县市场监督管理局, alice's); the requests are made by nobody, then by the staff (bob), the
+principal leader and an inspector of 县发改局:
 
-- anonymous: a redirect to a login page, for GET and for POST (405 allowed for a GET);
-- bob, GET: 403, 404 or 405, a redirect, or a page that shows none of department A's data;
-- bob, POST: whatever the status, department A's rows are unchanged.
+- anonymous, every method: a redirect to a login page (405 allowed except for a POST), and no
+  row of any table written;
+- another department, GET: 403, 404 or 405, a redirect, or a page that shows none of department
+  A's data;
+- another department, POST, PUT, DELETE: no row of any table written (PostgreSQL's own
+  per-transaction counters, so even a write of the same values counts), none of A's data shown;
+  PUT and DELETE refused (403, 404, 405 or a redirect to login) everywhere but the user's own
+  pages in ANSWERS_ANY_METHOD; a POST refused or answered with the page (200) or a redirect
+  that wrote nothing. OWN_WRITES lists the few POSTs that write the user's own department's
+  data, where department A's rows are compared instead.
 
 A pattern with a path kwarg this file does not know fails with a message naming the URL: add an
 entry to KWARGS below.
@@ -18,13 +26,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db import models
+from django.db import connection, models
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from registries.models import (
@@ -35,6 +43,7 @@ from registries.models import (
     Inspector,
     ItemClaim,
     LegalBasis,
+    Role,
     Target,
 )
 from tests.factories import (
@@ -45,6 +54,7 @@ from tests.factories import (
     ItemClaimFactory,
     LegalBasisFactory,
     TargetFactory,
+    UserFactory,
 )
 
 # Pages anyone may open without logging in.
@@ -457,40 +467,126 @@ def world(amr: Department, alice: Any) -> World:
     return World(amr, alice, target, inspector, expert, conflict, version.item, basis, claim)
 
 
+@dataclass
+class Stranger:
+    """A user of another department (县发改局): nothing of department A is theirs."""
+
+    role: str
+    user: Any
+
+
+@pytest.fixture
+def strangers(drc: Department, bob: Any) -> list[Stranger]:
+    leader = UserFactory(username="linna", full_name="林娜", role=Role.LEADER, department=drc)
+    officer = UserFactory(username="zhaolei", full_name="赵磊", role=Role.INSPECTOR, department=drc)
+    InspectorFactory(department=drc, name="赵磊", user=officer)
+    return [Stranger(Role.STAFF, bob), Stranger(Role.LEADER, leader), Stranger(Role.INSPECTOR, officer)]
+
+
+METHODS = ("get", "post", "put", "delete")
+WRITE_METHODS = ("post", "put", "delete")
+REFUSED = {403, 404, 405}
+FORM = {"reason": "改", "name": "改", "target_key": "", "keep": "1", "action": "file", "note": "改"}
+
+# Tables a request may write without changing anything: the session the test client keeps, and
+# the audit trail, which records an attempt (a failed password change, an export) as it should.
+UNCHECKED_TABLES = {"django_session", "registries_auditevent"}
+
+# (URL name, role) -> why a user of another department may write there: they act on their own
+# department's data (department A's rows are still compared, row by row).
+OWN_WRITES: dict[tuple[str, str], str] = {
+    ("registries:item_claim", Role.STAFF): "claims the shared checklist item for their own department",
+}
+
+
+# Pages that are not behind a rule (any signed-in user's own pages) and answer PUT and DELETE
+# like GET, a read of the user's own data; every other page refuses them.
+ANSWERS_ANY_METHOD = {"home", "notifications:list"}
+
+
+def _send(client: Any, method: str, path: str, data: dict[str, Any]) -> Any:
+    if method == "get":
+        return client.get(path)
+    if method == "post":
+        return client.post(path, data)
+    return getattr(client, method)(path, urlencode(data), content_type="application/x-www-form-urlencoded")
+
+
+def _writes() -> dict[str, int]:
+    """Rows inserted, updated or deleted so far in this test's transaction, per table (PostgreSQL's
+    own counters: a write shows even when it leaves the same values behind)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables")
+        return {table: n for table, n in cursor.fetchall() if n and table not in UNCHECKED_TABLES}
+
+
+def _changed(before: dict[str, int], after: dict[str, int]) -> list[str]:
+    return sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
+
+
+def _leaks(world: World, response: Any) -> list[str]:
+    if response.status_code != 200:
+        return []
+    body = _text_of(response)
+    return [s for s in world.secrets if s and s in body]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", ROUTES, ids=[r.key for r in ROUTES])
-def test_it_keeps_every_url_closed_to_strangers(client, world: World, bob, route: Route) -> None:
+def test_it_keeps_every_url_closed_to_strangers(client, world: World, strangers: list[Stranger], route: Route) -> None:
+    """Every method of the URL, anonymous and as staff, leader and inspector of another department."""
     if _is_public(route):
         pytest.skip("public page")
     path = route.path(_kwargs_for(route, world))
     assert resolve(path).route is not None, f"{path} does not resolve back to {route.key}"
+    data = {**FORM, "target_key": world.target.credit_code}
+    problems: list[str] = []
 
-    for method in ("get", "post"):
-        response = getattr(client, method)(path)
-        assert _anonymous_is_turned_away(method, response), (
-            f"anonymous {method.upper()} {path} ({route.key}): expected a redirect to login, "
-            f"got {response.status_code} {response.get('Location', '')}"
-        )
+    state = _writes()
+    for method in METHODS:
+        response = _send(client, method, path, data)
+        turned_away = _is_login_redirect(response) or (method != "post" and response.status_code == 405)
+        if not turned_away:
+            problems.append(
+                f"anonymous {method.upper()}: expected a redirect to login, "
+                f"got {response.status_code} {response.get('Location', '')}"
+            )
+        after = _writes()
+        if changed := _changed(state, after):
+            problems.append(f"anonymous {method.upper()} changed {changed}")
+        state = after
 
-    client.force_login(bob)
-    response = client.get(path)
-    expected = BOB_EXPECTS.get(("GET", route.key))
-    if expected is not None:
-        assert response.status_code == expected, f"bob GET {path}: {response.status_code}, expected {expected}"
-    assert response.status_code < 500
-    if response.status_code == 200:
-        body = _text_of(response)
-        leaked = [s for s in world.secrets if s and s in body]
-        assert not leaked, f"bob (another department) sees department A's {leaked} on {path} ({route.key})"
+    for stranger in strangers:
+        who = f"{stranger.role} of another department"
+        client.force_login(stranger.user)
+        for method in METHODS:
+            own_writes = (route.key, stranger.role) in OWN_WRITES and method != "get"
+            own_department = _fingerprint(world.department) if own_writes else None
+            before = _writes()
+            response = _send(client, method, path, data)
+            status = response.status_code
+            if status >= 500:
+                problems.append(f"{who} {method.upper()}: server error {status}")
+            expected = BOB_EXPECTS.get((method.upper(), route.key)) if stranger.role == Role.STAFF else None
+            if expected is not None and status != expected:
+                problems.append(f"{who} {method.upper()}: {status}, expected {expected}")
+            if leaked := _leaks(world, response):
+                problems.append(f"{who} {method.upper()} sees department A's {leaked}")
+            if method == "get":
+                continue
+            if own_writes:
+                if _fingerprint(world.department) != own_department:
+                    problems.append(f"{who} {method.upper()} changed department A's data")
+                continue
+            if changed := _changed(before, _writes()):
+                problems.append(f"{who} {method.upper()} ({status}) changed {changed}")
+            refused = status in REFUSED or _is_login_redirect(response)
+            if method != "post" and not refused and route.key not in ANSWERS_ANY_METHOD:
+                problems.append(f"{who} {method.upper()}: {status}, expected 403, 404 or 405")
+            if not refused and status not in (200, 302):
+                problems.append(f"{who} {method.upper()}: unexpected {status}")
 
-    before = _fingerprint(world.department)
-    client.force_login(bob)
-    response = client.post(path, {"reason": "改", "name": "改", "target_key": world.target.credit_code})
-    expected = BOB_EXPECTS.get(("POST", route.key))
-    if expected is not None:
-        assert response.status_code == expected, f"bob POST {path}: {response.status_code}, expected {expected}"
-    assert response.status_code < 500
-    assert _fingerprint(world.department) == before, f"bob's POST to {path} ({route.key}) changed department A's data"
+    assert not problems, f"{route.key} ({path}):\n" + "\n".join(problems)
 
 
 def test_it_walks_the_registry_pages() -> None:

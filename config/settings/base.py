@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "import_export",
     "pgtrigger",
     "pghistory",
+    "rules",
     "registries",
     "credit_risk",
     "plans",
@@ -122,6 +123,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Axes first: a locked-out username or address never reaches the password check.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The named rules of registries/access.py: `user.has_perm("plans.edit_plan", plan)`. Before the
+    # model backend, whose permission tables a granted rule then need not read.
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

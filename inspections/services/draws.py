@@ -15,7 +15,7 @@ import logging
 import time
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -29,7 +29,7 @@ from inspections.models import DrawnTarget, DrawRound, RoundStatus
 from inspections.population import DrawError, frozen_population, write_files
 from plans.models import Task
 from plans.selectors import DEFAULT_POLICY
-from registries.access import can_change_department_data
+from registries.access import require_perm
 from registries.audit import audit_record
 from registries.models import User
 
@@ -38,11 +38,6 @@ ENTROPY_MAX = 200
 # letters and digits of any script, spaces and a few separators, nothing a shell reads.
 ENTROPY_PUNCTUATION = frozenset(" -_.:/,#+")
 logger = logging.getLogger(__name__)
-
-
-def can_start_draws(user: User, task: Task) -> bool:
-    """Staff of the initiating department start rounds."""
-    return can_change_department_data(user, task.initiator_id)
 
 
 def _next_round_no(task: Task) -> int:
@@ -79,8 +74,7 @@ def _create_round(
 @transaction.atomic
 def draw_round_open(*, task: Task, user: User) -> DrawRound:
     """A new round with a fresh secret; only its commitment is shown until the visits are done."""
-    if not can_start_draws(user, task):
-        raise PermissionDenied
+    require_perm(user, "inspections.start_draw", task)
     # 一公开: a draw follows the published plan; a draft's tasks are not public yet.
     if not task.plan.is_public:
         raise ValidationError(_("年度抽查计划尚未公布，不能抽取；请先公布计划"))
@@ -106,8 +100,7 @@ def draw_round_open(*, task: Task, user: User) -> DrawRound:
 @transaction.atomic
 def draw_round_redraw(*, draw_round: DrawRound, user: User, reason: str) -> DrawRound:
     """A redraw is a new round with a reason; the first round stays on record, unchanged."""
-    if not can_start_draws(user, draw_round.task):
-        raise PermissionDenied
+    require_perm(user, "inspections.start_draw", draw_round.task)
     reason = reason.strip()
     if not reason:
         raise ValidationError("重新抽取必须填写理由")
@@ -130,8 +123,7 @@ def draw_round_redraw(*, draw_round: DrawRound, user: User, reason: str) -> Draw
 @transaction.atomic
 def draw_round_start(*, draw_round: DrawRound, user: User, entropy: str = "") -> DrawRound:
     """The witness's public entropy is fixed and the draw is queued (enqueued on commit)."""
-    if not can_start_draws(user, draw_round.task):
-        raise PermissionDenied
+    require_perm(user, "inspections.start_draw", draw_round.task)
     entropy = entropy.strip()
     if len(entropy) > ENTROPY_MAX or not all(c.isalnum() or c in ENTROPY_PUNCTUATION for c in entropy):
         raise ValidationError(

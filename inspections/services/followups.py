@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from inspections.models import (
     Result,
     StepKind,
 )
-from registries.access import can_change_department_data
+from registries.access import require_perm
 from registries.audit import audit_record
 from registries.models import Department, User
 
@@ -102,11 +102,6 @@ def follow_ups_close_corrected(*, result: Result, approved_by: User) -> int:
     return closed
 
 
-def can_follow_up(user: User, follow_up: FollowUp) -> bool:
-    """Staff of the department that follows the finding up."""
-    return can_change_department_data(user, follow_up.department_id)
-
-
 @transaction.atomic
 def follow_up_step_add(
     *,
@@ -120,8 +115,7 @@ def follow_up_step_add(
     note: str = "",
 ) -> FollowUpStep:
     """Record one dated, signed step; a closing step ends the entry with its outcome."""
-    if not can_follow_up(user, follow_up):
-        raise PermissionDenied
+    require_perm(user, "inspections.record_follow_up", follow_up)
     # Lock the entry: two staff closing it at once must not both append a closing step.
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     errors: list[str] = []

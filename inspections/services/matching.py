@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -16,7 +16,7 @@ from inspections.bulk import insert_rows
 from inspections.models import DrawnTarget, DrawRound, ItemRequirement, RoundStatus, TeamMember, VisitStatus
 from inspections.population import task_period
 from plans.models import Task, TaskType
-from registries.access import can_change_department_data
+from registries.access import require_perm
 from registries.audit import audit_record
 from registries.models import Conflict, Department, Expert, Inspector, ItemClaim, Region, User
 
@@ -106,8 +106,8 @@ class _MatchInputs:
 @transaction.atomic
 def match_round(*, draw_round: DrawRound, user: User | None) -> matching.Result:
     """Match (or rematch) teams to every drawn target of a finished round; problems are stored, not bent."""
-    if user is not None and not can_change_department_data(user, draw_round.task.initiator_id):
-        raise PermissionDenied
+    if user is not None:
+        require_perm(user, "inspections.start_draw", draw_round.task)
     draw_round = DrawRound.objects.select_for_update(of=("self",)).select_related("task__plan").get(pk=draw_round.pk)
     if draw_round.status != RoundStatus.DONE:
         raise ValidationError("抽取完成后才能匹配执法检查人员")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -41,6 +41,7 @@ from inspections.models import (
 from inspections.services.followups import follow_ups_close_corrected, follow_ups_open_for
 from inspections.signals import result_submitted
 from plans.models import Task
+from registries.access import require_perm
 from registries.audit import audit_record
 from registries.models import ChecklistItem, ChecklistItemVersion, NotificationLevel, Role, User
 from registries.services.notifications import notify
@@ -52,20 +53,9 @@ FINDINGS_MAX = 5000
 # --- who may enter -------------------------------------------------------------------------
 
 
-def is_on_team(user: User, visit: Visit) -> bool:
-    """谁检查、谁录入: an officer on the team of one of the drawn rows the visit covers."""
-    inspector = getattr(user, "inspector", None)
-    return bool(
-        user.is_active
-        and user.role == Role.INSPECTOR
-        and inspector is not None
-        and visit.coverage.filter(drawn__team__inspector=inspector).exists()
-    )
-
-
 def _require_team(user: User, visit: Visit) -> None:
-    if not is_on_team(user, visit):
-        raise PermissionDenied
+    """谁检查、谁录入: only an officer on the visit's team enters or corrects its result."""
+    require_perm(user, "inspections.enter_result", visit)
 
 
 # --- what a visit asks -----------------------------------------------------------------------
@@ -526,15 +516,10 @@ def correction_request(*, result: Result, user: User, reason: str, proposed: Map
     return correction
 
 
-def can_decide(user: User, correction: Correction) -> bool:
-    return bool(user.is_active and user.role == Role.LEADER and user.department_id == correction.department_id)
-
-
 @transaction.atomic
 def correction_decide(*, correction: Correction, user: User, approve: bool, note: str = "") -> Correction:
     """The principal leader approves (the next version is written) or rejects (nothing changes)."""
-    if not can_decide(user, correction):
-        raise PermissionDenied
+    require_perm(user, "inspections.decide_correction", correction)
     # Claim the pending request: two decisions at once cannot both go through.
     correction = Correction.objects.select_for_update().get(pk=correction.pk)
     if not correction.is_pending:

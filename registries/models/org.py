@@ -110,24 +110,9 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
-    @property
-    def is_office(self) -> bool:
-        return self.role == Role.OFFICE
-
-    @property
-    def is_department_staff(self) -> bool:
-        return self.role in (Role.STAFF, Role.LEADER)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role in ADMIN_ROLES
-
     def password_change_due(self, now: datetime | None = None) -> bool:
         """An initial password, or one older than PASSWORD_MAX_AGE_DAYS, must be changed."""
         if self.password_changed_at is None:
             return True
         now = now or timezone.now()
         return now - self.password_changed_at > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
-
-    def needs_second_factor(self) -> bool:
-        return self.role in settings.OTP_REQUIRED_ROLES

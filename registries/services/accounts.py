@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from registries.access import changes_role
 from registries.audit import audit_record
 from registries.models import Department, User
 
@@ -85,7 +86,7 @@ def account_update(
     (another security administrator must): no one locks the door behind themselves.
     """
     user = User.objects.select_for_update(of=("self",)).select_related("department").get(pk=user.pk)
-    if user.pk == actor.pk and (role != user.role or not is_active):
+    if user.pk == actor.pk and (changes_role(user, role) or not is_active):
         raise ValidationError(_("不能更改自己的角色或停用自己的账号，请由另一位安全管理员操作。"), code="own_account")
     before = account_snapshot(user)
     user.full_name, user.email, user.role, user.department, user.is_active = (

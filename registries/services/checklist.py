@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from registries.access import REGISTRY_WRITE_ROLES, has_role
+from registries.access import require_perm
 from registries.audit import audit_record
 from registries.models import (
     ChecklistItem,
@@ -27,22 +27,12 @@ VERSION_FIELDS = ("name", "category", "object_type", "inspecting_body", "content
 _CITATION = re.compile(r"^\s*《(?P<law>[^》]+)》\s*(?P<article>.*?)\s*$")
 
 
-def user_can_claim(user: User) -> bool:
-    """Department staff claim items for their own department; the office and leaders read only."""
-    return has_role(user, REGISTRY_WRITE_ROLES) and user.department_id is not None
-
-
 def _claiming_department_id(user: User) -> int:
-    if not user_can_claim(user) or user.department_id is None:
+    """Department staff claim items for their own department; the office and leaders read only."""
+    require_perm(user, "registries.claim_item")
+    if user.department_id is None:
         raise PermissionDenied
     return user.department_id
-
-
-def user_can_edit_item(user: User, item: ChecklistItem) -> bool:
-    """Only a department that claimed an item may make a new version of it."""
-    if not user_can_claim(user) or user.department_id is None:
-        return False
-    return ItemClaim.objects.filter(item=item, department_id=user.department_id).exists()
 
 
 @transaction.atomic
@@ -106,8 +96,7 @@ def item_version_create(
     request: HttpRequest | None = None,
 ) -> ChecklistItemVersion:
     """A change of an item is a new version; the old one stays, superseded, for the plans citing it."""
-    if not user_can_edit_item(user, item):
-        raise PermissionDenied
+    require_perm(user, "registries.edit_item", item)
     if category not in ItemCategory.values:
         raise ValidationError({"category": "事项类别无效"})
     unknown = [m for m in methods if m not in InspectionMethod.values]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 
 from registries import credit_code
-from registries.access import can_change_department_data
+from registries.access import require_perm
 from registries.audit import audit_record
 from registries.models import Conflict, Inspector, Target, User
 
@@ -33,8 +33,7 @@ def conflict_declare(
     *, user: User, inspector: Inspector, target: Target, reason: str, request: HttpRequest | None = None
 ) -> Conflict:
     """Staff declare a conflict for an inspector of their own department."""
-    if not can_change_department_data(user, inspector.department_id):
-        raise PermissionDenied
+    require_perm(user, "registries.declare_conflict", inspector)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "请填写回避事由"})
@@ -57,8 +56,7 @@ def conflict_declare(
 @transaction.atomic
 def conflict_withdraw(*, user: User, conflict: Conflict, request: HttpRequest | None = None) -> None:
     """Withdraw a declaration made in error; the audit trail records who withdrew it."""
-    if not can_change_department_data(user, conflict.inspector.department_id):
-        raise PermissionDenied
+    require_perm(user, "registries.withdraw_conflict", conflict)
     audit_record(
         actor=user,
         request=request,

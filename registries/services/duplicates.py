@@ -18,14 +18,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, CharField, Count, Expression, F, Func, Q, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
-from registries.access import can_change_department_data
+from registries.access import require_perm
 from registries.audit import audit_record
 from registries.models import (
     Department,
@@ -152,11 +152,7 @@ def _lock_open_flag(flag: DuplicateFlag) -> DuplicateFlag:
 
 
 def _check_can_change(user: User, flag: DuplicateFlag) -> None:
-    if not (
-        can_change_department_data(user, flag.first.department_id)
-        and can_change_department_data(user, flag.second.department_id)
-    ):
-        raise PermissionDenied
+    require_perm(user, "registries.resolve_duplicate", flag)
 
 
 def suggested_keep(flag: DuplicateFlag) -> Target:

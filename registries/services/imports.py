@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from registries.access import can_change_department_data
+from registries.access import require_perm
 from registries.audit import audit_record
 from registries.importing import inspectors as inspector_import
 from registries.importing import items as item_import
@@ -211,10 +211,6 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
 # --- ImportJob: uploads from the staff pages -------------------------------------------------
 
 
-def user_can_import(user: User) -> bool:
-    return can_change_department_data(user, user.department_id)
-
-
 def import_job_create(
     *, user: User, kind: str, upload: UploadedFile, dry_run: bool = True, atomic: bool = False
 ) -> ImportJob:
@@ -224,7 +220,8 @@ def import_job_create(
     says why not. Files above settings.IMPORT_ASYNC_ROWS rows run in a Celery task enqueued at
     commit; smaller ones run at once, in the request.
     """
-    if not user_can_import(user) or kind not in ImportKind.values:
+    require_perm(user, "registries.import_registry")
+    if kind not in ImportKind.values:
         raise PermissionDenied
     if upload.size and upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
         raise WorkbookRefused(f"文件过大，上限为{settings.IMPORT_MAX_UPLOAD_BYTES // 1024 // 1024} MB")
@@ -267,8 +264,7 @@ def _enqueue_if_large(job: ImportJob) -> bool:
 
 def import_job_commit(*, user: User, job: ImportJob) -> ImportJob:
     """Apply a previewed import for real: the same file, run again without dry run."""
-    if not can_change_department_data(user, job.department_id) or job.created_by_id != user.pk:
-        raise PermissionDenied
+    require_perm(user, "registries.commit_import", job)
     # Only a finished preview may be committed; the conditional update makes a double click
     # (or two tabs) start the import once.
     with transaction.atomic():

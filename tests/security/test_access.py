@@ -1,21 +1,26 @@
-"""Separated administrator roles, no superuser in production, idle accounts, the audit page."""
+"""Separated administrator roles, no superuser in production, idle accounts, the audit page, and the
+one permission mechanism: named rules, department scoping, no role compared elsewhere."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from registries.access import scoped
 from registries.audit import audit_record
 from registries.checks import check_no_active_superuser
-from registries.models import AuditEvent, Role, User
+from registries.models import AuditEvent, Role, Target, User
 from registries.services.accounts import user_role_set
-from tests.factories import UserFactory
+from tests.factories import TargetFactory, UserFactory
 from tests.security.conftest import verified_client
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +109,59 @@ def test_every_response_carries_a_content_security_policy(db: None) -> None:
     assert "default-src 'self'" in policy
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+# --- the one permission mechanism (registries/access.py) -------------------------------------------
+
+ROLE_CHECK = re.compile(r"role ==|role !=|role in |\.role ==")
+PERMISSION_MODULE = Path("registries/access.py")
+
+
+def test_no_role_is_compared_outside_the_permission_module() -> None:
+    """Every "may this user..." is a named rule of registries/access.py, never a role compared in place."""
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for folder in ("registries", "credit_risk", "plans", "inspections", "publicity", "templates", "config")
+        for path in sorted((root / folder).rglob("*"))
+        if path.suffix in (".py", ".html") and path.relative_to(root) != PERMISSION_MODULE
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if ROLE_CHECK.search(line)
+    ]
+    assert not found, "ask a rule of registries/access.py instead:\n" + "\n".join(found)
+
+
+def test_lists_are_scoped_to_the_department_and_the_office_reads_all(
+    alice: User, bob: User, olivia: User, ivan: User, simon: User, amr: Any, drc: Any
+) -> None:
+    mine = TargetFactory(department=amr, name="阳城县康乐粮油贸易有限公司")
+    theirs = TargetFactory(department=drc, name="阳城县润泽农资有限公司")
+    leader = UserFactory(username="leo", role=Role.LEADER, department=amr)
+
+    def seen(user: Any) -> set[int]:
+        return set(scoped(user, Target.objects.all()).values_list("pk", flat=True))
+
+    assert seen(alice) == seen(leader) == {mine.pk}
+    assert seen(bob) == {theirs.pk}
+    assert seen(olivia) == {mine.pk, theirs.pk}
+    assert seen(ivan) == seen(simon) == seen(AnonymousUser()) == set()
+
+
+def test_a_page_behind_a_rule_refuses_put_and_delete(alice: User) -> None:
+    client = Client()
+    client.force_login(alice)
+    assert client.get("/registries/targets/").status_code == 200
+    assert client.put("/registries/targets/").status_code == 405
+    assert client.delete("/registries/targets/").status_code == 405
+    assert client.patch("/registries/targets/").status_code == 405
+
+
+def test_a_rule_is_asked_through_the_users_permissions(alice: User, bob: User, amr: Any) -> None:
+    """Views, templates and services ask `user.has_perm`: the rules backend is installed."""
+    from django.conf import settings
+
+    assert "rules.permissions.ObjectPermissionBackend" in settings.AUTHENTICATION_BACKENDS
+    assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
+    target = TargetFactory(department=amr)
+    assert alice.has_perm("credit_risk.set_tier", target)
+    assert not bob.has_perm("credit_risk.set_tier", target)

@@ -20,7 +20,7 @@ def print_logins(out: OutputWrapper) -> None:
     header = ("用户名", "角色", "部门", "密码")
     for row in (header, *rows):
         out.write("  ".join(_pad(cell, width) for cell, width in zip(row, (12, 16, 30, 16), strict=True)).rstrip())
-    second_factor = [str(Role(role).label) for role in settings.OTP_REQUIRED_ROLES]
+    second_factor = [str(Role(value).label) for value in settings.OTP_REQUIRED_ROLES]
     out.write(
         f"{'、'.join(second_factor)}须使用动态口令（TOTP）：首次登录后页面显示密钥和二维码，"
         "用手机验证器（如 FreeOTP、Google Authenticator）扫描或输入密钥，再输入6位口令即可。"
