@@ -110,7 +110,7 @@ def app_role_grant(*, role: str, using: str = "default", password: str | None = 
         ident = sql.Identifier(role)
         cursor.execute("SELECT current_user, current_database()")
         owner, database = cursor.fetchone()
-        if role == owner:
+        if owner == role:
             raise RoleSetupError(f"the application's role must not be the owner of the tables ({owner})")
         if not _role_exists(cursor, role):
             clause = sql.SQL(" PASSWORD {}").format(sql.Literal(password)) if password else sql.SQL("")

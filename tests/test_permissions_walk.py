@@ -502,6 +502,8 @@ OWN_WRITES: dict[tuple[str, str], str] = {
 # Pages that are not behind a rule (any signed-in user's own pages) and answer PUT and DELETE
 # like GET, a read of the user's own data; every other page refuses them.
 ANSWERS_ANY_METHOD = {"home", "notifications:list"}
+# `/` is the public portal's door for anonymous visitors (publicity/views_portal.py).
+PORTAL_FOR_ANONYMOUS = {"home"}
 
 
 def _send(client: Any, method: str, path: str, data: dict[str, Any]) -> Any:
@@ -545,7 +547,11 @@ def test_it_keeps_every_url_closed_to_strangers(client, world: World, strangers:
     state = _writes()
     for method in METHODS:
         response = _send(client, method, path, data)
-        turned_away = _is_login_redirect(response) or (method != "post" and response.status_code == 405)
+        turned_away = (
+            _is_login_redirect(response)
+            or (method != "post" and response.status_code == 405)
+            or (route.key in PORTAL_FOR_ANONYMOUS and response.get("Location") == reverse("publicity:index"))
+        )
         if not turned_away:
             problems.append(
                 f"anonymous {method.upper()}: expected a redirect to login, "

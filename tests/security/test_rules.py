@@ -157,7 +157,8 @@ TRUTH: dict[str, tuple[str | None, set[str]]] = {
     "registries.claim_item": (None, ALL_STAFF),
     "registries.edit_item": ("item", STAFF_A),  # claimed by department A only
     "registries.read_audit_trail": (None, {"auditadmin"}),
-    "credit_risk.edit_policy": (None, ALL_STAFF | {"office"}),
+    "registries.manage_accounts": (None, {"secadmin"}),
+    "credit_risk.edit_policy": (None, {"office"}),  # shared by every department: the office only
     "credit_risk.set_tier": ("target", STAFF_A),
     "credit_risk.set_observation": ("target", STAFF_A),
     "credit_risk.import_tiers": (None, ALL_STAFF),
