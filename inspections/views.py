@@ -15,9 +15,11 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inspections import selectors
+from inspections.forms import DrawStartForm, RedrawForm
 from inspections.models import DrawRound, RoundStatus
 from inspections.population import EXCLUSION_LABELS, media_path
 from inspections.services import draws as draw_services
@@ -25,6 +27,7 @@ from inspections.services.matching import match_round
 from plans.models import Task
 from registries.access import registry_view, role_required, scoped
 from registries.models import Role, User
+from registries.text import form_messages
 
 TIER_LABELS = {"A": "A 低风险", "B": "B 一般风险", "C": "C 较高风险", "D": "D 高风险", "none": "未分类", "-": "不分类"}
 
@@ -137,13 +140,17 @@ def round_status(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_view
 def round_start(request: HttpRequest, pk: int) -> HttpResponse:
     draw_round = _round_for(request, pk, change=True)
-    try:
-        draw_services.draw_round_start(
-            draw_round=draw_round, user=_user(request), entropy=request.POST.get("entropy", "")
-        )
-    except ValidationError as exc:
-        _error(request, exc)
-    if request.POST.get("witness"):
+    form = DrawStartForm(request.POST)
+    if form.is_valid():
+        try:
+            draw_services.draw_round_start(
+                draw_round=draw_round, user=_user(request), entropy=form.cleaned_data["entropy"]
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+    else:
+        _error(request, ValidationError(form_messages(form)))
+    if form.cleaned_data.get("witness"):
         return redirect("inspections:round_witness", pk=pk)
     return redirect("inspections:round_detail", pk=pk)
 
@@ -166,10 +173,11 @@ def round_rematch(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if result.shortfalls:
             messages.warning(
-                request, f"已重新匹配，仍有 {len({s.target for s in result.shortfalls})} 个对象无法组成检查组"
+                request,
+                _("已重新匹配，仍有 %(n)d 个对象无法组成检查组") % {"n": len({s.target for s in result.shortfalls})},
             )
         else:
-            messages.success(request, f"已重新匹配：{len(result.teams)} 个检查组")
+            messages.success(request, _("已重新匹配：%(n)d 个检查组") % {"n": len(result.teams)})
     return redirect("inspections:round_detail", pk=pk)
 
 
@@ -177,9 +185,12 @@ def round_rematch(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_view
 def round_redraw(request: HttpRequest, pk: int) -> HttpResponse:
     draw_round = _round_for(request, pk, change=True)
+    form = RedrawForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError(form_messages(form))
         new = draw_services.draw_round_redraw(
-            draw_round=draw_round, user=_user(request), reason=request.POST.get("reason", "")
+            draw_round=draw_round, user=_user(request), reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
         _error(request, exc)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from inspections.calendar import add_working_days
+from inspections.workdays import add_working_days
 from inspections.models import FollowUp, FollowUpStatus, TeamMember, Visit, VisitCoverage, VisitStatus
 from inspections.population import effective_rounds
 from plans.models import PUBLISH_DEADLINE, TASK_END_DEADLINE, Plan, PlanStatus, Task
