@@ -342,8 +342,8 @@ class DemoActivity:
         return {"completed_on": completed_on.isoformat(), "findings": findings, "items": items}
 
     def visits(self) -> None:
-        from inspections.workdays import add_working_days
         from inspections.services.results import result_submit, visit_complete
+        from inspections.workdays import add_working_days
 
         visits = list(Visit.objects.select_related("target__current_tier").order_by("pk"))
         complete = set(

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from plans.selectors import public_plans
+from publicity.forms import PublicSearchForm
 from publicity.selectors import closed_outcomes, public_checklist, public_results, public_rows
 from registries.selectors import paginate
 
@@ -38,7 +39,7 @@ def plan_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 def result_list(request: HttpRequest) -> HttpResponse:
     """Search published results by credit code (or object number) or name; no login."""
-    q = request.GET.get("q", "")[:100]
+    q = PublicSearchForm(request.GET).query()
     page = paginate(public_results(q), request.GET.get("page"), per_page=30)
     return render(
         request,
@@ -56,6 +57,6 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def checklist(request: HttpRequest) -> HttpResponse:
     """The published checklist (随机抽查事项清单): current versions, legal bases, claiming departments."""
-    q = request.GET.get("q", "")[:100]
+    q = PublicSearchForm(request.GET).query()
     page = paginate(public_checklist(q), request.GET.get("page"), per_page=50)
     return render(request, "publicity/checklist.html", {"q": q, "qs": urlencode({"q": q}) if q else "", "page": page})

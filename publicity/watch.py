@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from inspections.workdays import add_working_days
 from inspections.models import FollowUp, FollowUpStatus, TeamMember, Visit, VisitCoverage, VisitStatus
 from inspections.population import effective_rounds
+from inspections.workdays import add_working_days
 from plans.models import PUBLISH_DEADLINE, TASK_END_DEADLINE, Plan, PlanStatus, Task
 from publicity.dashboard import rounds_drawn, rounds_due, task_pending, year_tasks
 from publicity.services import office_users, publications_sweep
