@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inspections import selectors
@@ -29,7 +30,14 @@ from registries.access import registry_view, role_required, scoped
 from registries.models import Role, User
 from registries.text import form_messages
 
-TIER_LABELS = {"A": "A 低风险", "B": "B 一般风险", "C": "C 较高风险", "D": "D 高风险", "none": "未分类", "-": "不分类"}
+TIER_LABELS = {
+    "A": gettext_lazy("A 低风险"),
+    "B": gettext_lazy("B 一般风险"),
+    "C": gettext_lazy("C 较高风险"),
+    "D": gettext_lazy("D 高风险"),
+    "none": gettext_lazy("未分类"),
+    "-": gettext_lazy("不分类"),
+}
 
 
 def _user(request: HttpRequest) -> User:
