@@ -50,7 +50,11 @@ class ResultEntryForm(CleanTextForm):
         for key in self.data:
             if not key.startswith(CATEGORY_PREFIX):
                 continue
-            values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data[key]]
+            if hasattr(self.data, "getlist"):
+                values = self.data.getlist(key)
+            else:
+                raw = self.data[key]
+                values = list(raw) if isinstance(raw, list | tuple) else [raw]
             ids: set[int] = set()
             for value in values:
                 text = str(value).strip()
