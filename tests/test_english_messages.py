@@ -73,3 +73,22 @@ def test_the_calendar_page_refuses_in_english(client: Client) -> None:
     response = admin.post(reverse("inspections:calendar_years"), {"year": "2027", "holidays": "2027-13-01", "note": ""})
 
     _assert_english([str(m) for m in get_messages(response.wsgi_request)])
+
+
+@pytest.mark.django_db
+def test_service_refusals_are_english() -> None:
+    from registries.errors import RegistryError
+    from registries.services.conflicts import target_by_key
+
+    refusals: list[str] = []
+    with translation.override("en"):
+        for refuse in (
+            lambda: target_by_key(" "),
+            lambda: target_by_key("91140522MA0L5ABC1X"),
+        ):
+            with pytest.raises(RegistryError) as caught:
+                refuse()
+            refusals += caught.value.messages
+    # The key the user typed comes back as typed; the interface around it is English.
+    _assert_english([m.replace("91140522MA0L5ABC1X", "") for m in refusals])
+    assert len(refusals) == 2
