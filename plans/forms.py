@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from credit_risk.tables import TEXT_SUFFIXES
 from plans.models import Task
 from registries.models import TargetKind
-from registries.text import CleanTextForm, CleanTextModelForm
+from registries.text import CleanTextForm, CleanTextMixin
 
 PLAN_SUFFIXES = {".xlsx", *TEXT_SUFFIXES}
 SCAN_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
@@ -96,7 +96,7 @@ class DepartmentMappingForm(CleanTextForm):
         return [name for i, name in enumerate(self.names) if self.cleaned_data[f"map_{i}"] == self.NEW]
 
 
-class TaskScopeForm(CleanTextModelForm):
+class TaskScopeForm(CleanTextMixin, forms.ModelForm):
     """The internal settings of a task: its scope as a saved query, the tier policy, the linked items."""
 
     scope_kinds = forms.MultipleChoiceField(

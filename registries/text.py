@@ -2,7 +2,7 @@
 
 A finding pasted from another program can carry a bell (\\x07), a NUL or an escape sequence:
 stored, they break exports (openpyxl refuses them), the published pages and the audit trail.
-Every form of the apps derives from `CleanTextForm` / `CleanTextModelForm` (or mixes in
+Every form of the apps derives from `CleanTextForm` (a model form mixes in
 `CleanTextMixin`), so each of its text fields passes through `clean_text` before its own
 `clean_<field>` runs.
 """
@@ -49,10 +49,6 @@ class CleanTextMixin:
 
 class CleanTextForm(CleanTextMixin, forms.Form):
     """The base of the apps' forms."""
-
-
-class CleanTextModelForm(CleanTextMixin, forms.ModelForm):
-    """The base of the apps' model forms."""
 
 
 def form_messages(form: forms.BaseForm) -> list[str]:

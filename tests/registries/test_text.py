@@ -67,3 +67,33 @@ def test_cleaning_one_form_leaves_the_class_fields_alone() -> None:
 def test_the_registry_forms_use_the_base() -> None:
     for form_class in (ConflictForm, ItemVersionForm, TargetFilterForm):
         assert issubclass(form_class, CleanTextMixin), form_class
+
+
+# Forms in modules other helpers own in this round; the lead removes them once they mix in the base.
+PENDING = {"credit_risk.forms", "registries.views_imports", "registries.views_security"}
+
+
+def test_every_form_of_the_apps_with_text_fields_cleans_control_characters() -> None:
+    import importlib
+    import pkgutil
+
+    from django.apps import apps
+
+    apps_ = ("registries", "credit_risk", "plans", "inspections", "publicity")
+    for config in apps.get_app_configs():
+        if config.name in apps_:
+            package = importlib.import_module(config.name)
+            for info in pkgutil.walk_packages(package.__path__, f"{config.name}."):
+                if info.name.rsplit(".", 1)[-1].startswith(("forms", "views")):
+                    importlib.import_module(info.name)
+    todo: list[type] = [forms.BaseForm]
+    unclean = []
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__module__.startswith(apps_) or cls.__module__ in PENDING:
+            continue
+        text_fields = [f for f in cls.base_fields.values() if isinstance(f, forms.CharField)]  # type: ignore[attr-defined]
+        if text_fields and not issubclass(cls, CleanTextMixin):
+            unclean.append(f"{cls.__module__}.{cls.__name__}")
+    assert unclean == []
