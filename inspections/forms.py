@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inspections.calendar_parsing import parse_day_lines
 from inspections.errors import InspectionError
-from inspections.models import StepKind
+from inspections.models import FollowUpStatus, StepKind
 from inspections.services.followups import NOTE_MAX
 from inspections.services.results import FINDINGS_MAX, Entry
 from registries.models import Department
@@ -186,3 +186,17 @@ class DrawStartForm(CleanTextForm):
 
 class RedrawForm(CleanTextForm):
     reason = forms.CharField(label=_("重新抽取理由"), required=False, max_length=2000)
+
+
+class FollowUpFilterForm(CleanTextForm):
+    """The ledger's query string: a status (open by default, blank for all), overdue only, a search."""
+
+    status = forms.ChoiceField(choices=[("", ""), *FollowUpStatus.choices], required=False)
+    overdue = forms.BooleanField(required=False)
+    q = forms.CharField(required=False, max_length=200)
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {"status": FollowUpStatus.OPEN, "overdue": False, "q": ""}
+        status = self.cleaned_data["status"] if "status" in self.data else FollowUpStatus.OPEN
+        return {"status": status, "overdue": self.cleaned_data["overdue"], "q": self.cleaned_data["q"]}

@@ -25,6 +25,7 @@ from inspections.errors import InspectionError
 from inspections.forms import (
     CorrectionDecisionForm,
     CorrectionRequestForm,
+    FollowUpFilterForm,
     FollowUpStepForm,
     ResultEntryForm,
     VisitDoneForm,
@@ -371,20 +372,20 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def follow_up_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     entries = selectors.visible_follow_ups(user)
-    status = request.GET.get("status", "open")
-    if status in FollowUpStatus.values:
+    asked = FollowUpFilterForm(request.GET).filters()
+    status, overdue, query = asked["status"], asked["overdue"], asked["q"]
+    if status:
         entries = entries.filter(status=status)
     today = timezone.localdate()
-    if request.GET.get("overdue"):
+    if overdue:
         entries = entries.filter(status=FollowUpStatus.OPEN, due_on__lt=today)
-    query = request.GET.get("q", "").strip()
     if query:
         entries = entries.filter(target__name__icontains=query) | entries.filter(target__credit_code=query.upper())
     page = Paginator(entries.order_by("status", "due_on", "pk"), 30).get_page(request.GET.get("page"))
     return render(
         request,
         "inspections/follow_up_list.html",
-        {"page": page, "status": status, "overdue": bool(request.GET.get("overdue")), "q": query, "today": today},
+        {"page": page, "status": status, "overdue": overdue, "q": query, "today": today},
     )
 
 
