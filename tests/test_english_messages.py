@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -63,7 +65,15 @@ def test_the_calendar_parser_explains_each_bad_line_in_english() -> None:
     assert len(caught.value.messages) == 4
 
 
+@pytest.fixture
+def _back_to_chinese() -> Iterator[None]:
+    """A request in English leaves English active in the thread (LocaleMiddleware): restore the default."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_back_to_chinese")
 def test_the_calendar_page_refuses_in_english(client: Client) -> None:
     from tests.security.conftest import verified_client
 
