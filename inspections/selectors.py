@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from inspections.calendar import WorkingDays
 from inspections.models import (
     Correction,
     DrawnTarget,
@@ -22,6 +21,7 @@ from inspections.models import (
     VisitCoverage,
     VisitStatus,
 )
+from inspections.workdays import WorkingDays
 from plans.models import Plan, PlanStatus, Task
 from registries.access import scoped
 from registries.models import User

@@ -27,7 +27,7 @@ def calendar_check() -> int | None:
     """Beat, daily: warn the administrators in December while next year's holidays are missing."""
     from django.utils import timezone
 
-    from inspections.calendar import calendar_missing_check
+    from inspections.services.calendar import calendar_missing_check
 
     return calendar_missing_check(today=timezone.localdate())
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inspections import views, views_results
+from inspections import views, views_calendar, views_results
 
 app_name = "inspections"
 
@@ -28,7 +28,7 @@ urlpatterns = [
     path("corrections/<int:pk>/", views_results.correction_detail, name="correction_detail"),
     path("follow-ups/", views_results.follow_up_list, name="follow_up_list"),
     path("follow-ups/<int:pk>/", views_results.follow_up_detail, name="follow_up_detail"),
-    path("calendar/", views_results.calendar_years, name="calendar_years"),
+    path("calendar/", views_calendar.calendar_years, name="calendar_years"),
     path("tasks/<int:task_id>/results/", views_results.task_results, name="task_results"),
     path(
         "tasks/<int:task_id>/summary/<int:department_id>.xlsx",

@@ -16,9 +16,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inspections import drawing, selectors
+from inspections.forms import DrawStartForm, RedrawForm
 from inspections.models import DrawRound, RoundStatus
 from inspections.population import EXCLUSION_LABELS, media_path
 from inspections.services import draws as draw_services
@@ -27,8 +29,16 @@ from inspections.verification import auditor_command
 from plans.models import Task
 from registries.access import registry_view, rule_required, scoped
 from registries.models import User
+from registries.text import form_messages
 
-TIER_LABELS = {"A": "A 低风险", "B": "B 一般风险", "C": "C 较高风险", "D": "D 高风险", "none": "未分类", "-": "不分类"}
+TIER_LABELS = {
+    "A": gettext_lazy("A 低风险"),
+    "B": gettext_lazy("B 一般风险"),
+    "C": gettext_lazy("C 较高风险"),
+    "D": gettext_lazy("D 高风险"),
+    "none": gettext_lazy("未分类"),
+    "-": gettext_lazy("不分类"),
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -149,19 +159,24 @@ def round_status(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_view
 def round_start(request: HttpRequest, pk: int) -> HttpResponse:
     draw_round = _round_for(request, pk, change=True)
-    try:
-        draw_round = draw_services.draw_round_start(
-            draw_round=draw_round, user=_user(request), entropy=request.POST.get("entropy", "")
-        )
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        draw_round.refresh_from_db(fields=["status", "enqueued_at"])
-        if draw_round.status == RoundStatus.QUEUED and draw_round.enqueued_at is None:
-            messages.warning(
-                request, _("抽取已登记，但任务队列暂时无法连接：本轮保持“正在抽取”，队列恢复后将自动开始，无需重复操作")
+    form = DrawStartForm(request.POST)
+    if form.is_valid():
+        try:
+            draw_round = draw_services.draw_round_start(
+                draw_round=draw_round, user=_user(request), entropy=form.cleaned_data["entropy"]
             )
-    if request.POST.get("witness"):
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            draw_round.refresh_from_db(fields=["status", "enqueued_at"])
+            if draw_round.status == RoundStatus.QUEUED and draw_round.enqueued_at is None:
+                messages.warning(
+                    request,
+                    _("抽取已登记，但任务队列暂时无法连接：本轮保持“正在抽取”，队列恢复后将自动开始，无需重复操作"),
+                )
+    else:
+        _error(request, ValidationError(form_messages(form)))
+    if form.cleaned_data.get("witness"):
         return redirect("inspections:round_witness", pk=pk)
     return redirect("inspections:round_detail", pk=pk)
 
@@ -185,10 +200,11 @@ def round_rematch(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if result.shortfalls:
             messages.warning(
-                request, f"已重新匹配，仍有 {len({s.target for s in result.shortfalls})} 个对象无法组成检查组"
+                request,
+                _("已重新匹配，仍有 %(n)d 个对象无法组成检查组") % {"n": len({s.target for s in result.shortfalls})},
             )
         else:
-            messages.success(request, f"已重新匹配：{len(result.teams)} 个检查组")
+            messages.success(request, _("已重新匹配：%(n)d 个检查组") % {"n": len(result.teams)})
     return redirect("inspections:round_detail", pk=pk)
 
 
@@ -196,9 +212,12 @@ def round_rematch(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_view
 def round_redraw(request: HttpRequest, pk: int) -> HttpResponse:
     draw_round = _round_for(request, pk, change=True)
+    form = RedrawForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError(form_messages(form))
         new = draw_services.draw_round_redraw(
-            draw_round=draw_round, user=_user(request), reason=request.POST.get("reason", "")
+            draw_round=draw_round, user=_user(request), reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
         _error(request, exc)

@@ -8,21 +8,29 @@ responsible department's staff record follow-up steps).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inspections import selectors
-from inspections.calendar import WorkingDays, calendar_year_enter_from_text, next_year_missing
+from inspections.errors import InspectionError
+from inspections.forms import (
+    CorrectionDecisionForm,
+    CorrectionRequestForm,
+    FollowUpFilterForm,
+    FollowUpStepForm,
+    ResultEntryForm,
+    VisitDoneForm,
+)
 from inspections.models import (
-    CalendarYear,
     Correction,
     Evidence,
     EvidenceKind,
@@ -34,9 +42,11 @@ from inspections.models import (
 from inspections.services import followups as follow_up_services
 from inspections.services import results as result_services
 from inspections.summary import summary_workbook, task_departments, task_summary
+from inspections.workdays import WorkingDays
 from plans.models import Task
 from registries.access import registry_view, rule_required, scoped
 from registries.models import Department, User
+from registries.text import form_messages
 
 
 def _user(request: HttpRequest) -> User:
@@ -57,6 +67,12 @@ def _visit_for(request: HttpRequest, pk: int) -> Visit:
 
 def _error(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request: HttpRequest, form: Form) -> None:
+    """A form's errors as messages (the pages show them above the form)."""
+    for message in form_messages(form):
         messages.error(request, message)
 
 
@@ -135,14 +151,15 @@ def _max_mb() -> int:
 def visit_draft(request: HttpRequest, pk: int) -> HttpResponse:
     """Autosave (htmx): the form posts itself on every change; answers with the saved time."""
     visit = _visit_for(request, pk)
+    form = ResultEntryForm(request.POST)
     try:
-        draft = result_services.result_draft_save(
-            visit=visit, user=_user(request), data=result_services.entry_from_post(request.POST).as_json()
-        )
+        if not form.is_valid():
+            raise InspectionError(form_messages(form))
+        draft = result_services.result_draft_save(visit=visit, user=_user(request), data=form.entry().as_json())
     except ValidationError as exc:
         return render(request, "inspections/_draft_status.html", {"error": " ".join(exc.messages)}, status=409)
     if not request.headers.get("HX-Request"):
-        messages.success(request, "草稿已保存")
+        messages.success(request, _("草稿已保存"))
         return redirect("inspections:visit_detail", pk=pk)
     return render(request, "inspections/_draft_status.html", {"draft": draft})
 
@@ -152,7 +169,11 @@ def visit_draft(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_submit(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     user = _user(request)
-    entry = result_services.entry_from_post(request.POST)
+    form = ResultEntryForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("inspections:visit_detail", pk=pk)
+    entry = form.entry()
     try:
         result = result_services.result_submit(visit=visit, user=user, data=entry.as_json())
     except ValidationError as exc:
@@ -161,8 +182,10 @@ def visit_submit(request: HttpRequest, pk: int) -> HttpResponse:
             result_services.result_draft_save(visit=visit, user=user, data=entry.as_json())
         _error(request, exc)
         return redirect("inspections:visit_detail", pk=pk)
-    late = "（已超过录入期限）" if result.entered_late else ""
-    messages.success(request, f"检查结果已提交并锁定{late}，将依法向社会公示")
+    if result.entered_late:
+        messages.success(request, _("检查结果已提交并锁定（已超过录入期限），将依法向社会公示"))
+    else:
+        messages.success(request, _("检查结果已提交并锁定，将依法向社会公示"))
     return redirect("inspections:visit_detail", pk=pk)
 
 
@@ -170,14 +193,15 @@ def visit_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @rule_required("inspections.record_visits")
 def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    try:
-        day = dt.date.fromisoformat(request.POST.get("visited_on", ""))
-        result_services.visit_complete(visit=visit, user=_user(request), visited_on=day)
-    except ValueError:
-        messages.error(request, "请填写检查日期（年-月-日）")
-    except ValidationError as exc:
-        _error(request, exc)
-    if request.POST.get("next") == "detail":
+    form = VisitDoneForm(request.POST)
+    if form.is_valid():
+        try:
+            result_services.visit_complete(visit=visit, user=_user(request), visited_on=form.cleaned_data["visited_on"])
+        except ValidationError as exc:
+            _error(request, exc)
+    else:
+        _form_errors(request, form)
+    if form.data.get("next") == "detail":
         return redirect("inspections:visit_detail", pk=pk)
     return redirect("inspections:my_visits")
 
@@ -188,14 +212,16 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     files = request.FILES.getlist("files")
     if not files:
-        messages.error(request, "请选择要上传的照片或文书")
+        messages.error(request, _("请选择要上传的照片或文书"))
     for upload in files:
         try:
             result_services.evidence_add(visit=visit, user=_user(request), upload=upload)
         except ValidationError as exc:
-            messages.error(request, f"{upload.name}：{'；'.join(exc.messages)}")
+            messages.error(
+                request, _("%(name)s：%(errors)s") % {"name": upload.name, "errors": "；".join(exc.messages)}
+            )
         else:
-            messages.success(request, f"已上传 {upload.name}")
+            messages.success(request, _("已上传 %(name)s") % {"name": upload.name})
     return redirect("inspections:visit_detail", pk=pk)
 
 
@@ -245,20 +271,23 @@ def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
     current = result_services.current_result(visit)
     if current is None:
         raise Http404
+    form = CorrectionRequestForm(request.POST or None)
+    data = _result_data(current)
     if request.method == "POST":
-        entry = result_services.entry_from_post(request.POST)
-        try:
-            correction = result_services.correction_request(
-                result=current, user=user, reason=request.POST.get("reason", ""), proposed=entry.as_json()
-            )
-        except ValidationError as exc:
-            _error(request, exc)
+        if form.is_valid():
+            entry = form.entry()
             data = entry.as_json()
+            try:
+                correction = result_services.correction_request(
+                    result=current, user=user, reason=form.cleaned_data["reason"], proposed=data
+                )
+            except ValidationError as exc:
+                _error(request, exc)
+            else:
+                messages.success(request, _("更正申请已提交，待单位主要负责人审批"))
+                return redirect("inspections:correction_detail", pk=correction.pk)
         else:
-            messages.success(request, "更正申请已提交，待单位主要负责人审批")
-            return redirect("inspections:correction_detail", pk=correction.pk)
-    else:
-        data = _result_data(current)
+            _form_errors(request, form)
     return render(
         request,
         "inspections/correction_form.html",
@@ -266,7 +295,7 @@ def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
             "visit": visit,
             "current": current,
             "data": data,
-            "reason": request.POST.get("reason", ""),
+            "reason": form.data.get("reason", ""),
             "slot_rows": _slot_rows(visit, data, result_services.result_slots(current)),
             **_category_context(),
         },
@@ -303,17 +332,18 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not user.has_perm("inspections.decide_correction", correction):
             raise PermissionDenied
+        form = CorrectionDecisionForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return redirect("inspections:correction_detail", pk=pk)
         try:
             result_services.correction_decide(
-                correction=correction,
-                user=user,
-                approve=request.POST.get("decision") == "approve",
-                note=request.POST.get("note", ""),
+                correction=correction, user=user, approve=form.approve, note=form.cleaned_data["note"]
             )
         except ValidationError as exc:
             _error(request, exc)
         else:
-            messages.success(request, "已审批")
+            messages.success(request, _("已审批"))
         return redirect("inspections:correction_detail", pk=pk)
     visit = correction.result.visit
     proposed = correction.proposed
@@ -340,20 +370,20 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def follow_up_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     entries = selectors.visible_follow_ups(user)
-    status = request.GET.get("status", "open")
-    if status in FollowUpStatus.values:
+    asked = FollowUpFilterForm(request.GET).filters()
+    status, overdue, query = asked["status"], asked["overdue"], asked["q"]
+    if status:
         entries = entries.filter(status=status)
     today = timezone.localdate()
-    if request.GET.get("overdue"):
+    if overdue:
         entries = entries.filter(status=FollowUpStatus.OPEN, due_on__lt=today)
-    query = request.GET.get("q", "").strip()
     if query:
         entries = entries.filter(target__name__icontains=query) | entries.filter(target__credit_code=query.upper())
     page = Paginator(entries.order_by("status", "due_on", "pk"), 30).get_page(request.GET.get("page"))
     return render(
         request,
         "inspections/follow_up_list.html",
-        {"page": page, "status": status, "overdue": bool(request.GET.get("overdue")), "q": query, "today": today},
+        {"page": page, "status": status, "overdue": overdue, "q": query, "today": today},
     )
 
 
@@ -365,26 +395,16 @@ def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied
+        form = FollowUpStepForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return redirect("inspections:follow_up_detail", pk=pk)
         try:
-            done_on = dt.date.fromisoformat(request.POST.get("done_on", ""))
-            raw_due = request.POST.get("due_on", "")
-            to_department = request.POST.get("to_department", "")
-            follow_up_services.follow_up_step_add(
-                follow_up=follow_up,
-                user=user,
-                kind=request.POST.get("kind", ""),
-                done_on=done_on,
-                due_on=dt.date.fromisoformat(raw_due) if raw_due else None,
-                to_department=Department.objects.filter(pk=to_department).first() if to_department.isdigit() else None,
-                to_body=request.POST.get("to_body", ""),
-                note=request.POST.get("note", ""),
-            )
-        except ValueError:
-            messages.error(request, "日期格式应为 年-月-日")
+            follow_up_services.follow_up_step_add(follow_up=follow_up, user=user, **form.cleaned_data)
         except ValidationError as exc:
             _error(request, exc)
         else:
-            messages.success(request, "已登记")
+            messages.success(request, _("已登记"))
         return redirect("inspections:follow_up_detail", pk=pk)
     return render(
         request,
@@ -445,37 +465,3 @@ def task_summary_export(request: HttpRequest, task_id: int, department_id: int) 
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="summary-task{task.pk}-dept{department.pk}.xlsx"'
     return response
-
-
-@rule_required("inspections.enter_calendar")
-def calendar_years(request: HttpRequest) -> HttpResponse:
-    """The system administrator enters a year's holidays and make-up working days once published."""
-    today = timezone.localdate()
-    form = {"year": str(today.year + 1), "holidays": "", "makeup": "", "note": ""}
-    if request.method == "POST":
-        form = {k: request.POST.get(k, "") for k in form}
-        try:
-            entry = calendar_year_enter_from_text(
-                year_text=form["year"],
-                holidays_text=form["holidays"],
-                makeup_text=form["makeup"],
-                note=form["note"],
-                user=_user(request),
-                today=today,
-            )
-        except ValueError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"已录入 {entry.year} 年节假日安排，相关录入期限已重新计算")
-            return redirect("inspections:calendar_years")
-    years = CalendarYear.objects.select_related("entered_by").order_by("-year")[:10]
-    return render(
-        request,
-        "inspections/calendar_years.html",
-        {
-            "years": years,
-            "missing": next_year_missing(today),
-            "provisional": Visit.objects.filter(deadline_provisional=True, status=VisitStatus.DONE).count(),
-            "form": form,
-        },
-    )

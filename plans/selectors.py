@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from credit_risk.allocation import Allocation, PolicySpec, allocate
 from credit_risk.models import TierPolicy
@@ -94,7 +95,13 @@ def plan_checks(plan: Plan) -> list[Finding]:
         .order_by("item__code")
     )
     for claim in uncovered:
-        findings.append(Finding("uncovered_item", f"事项 {claim.item} （{claim.department}认领）没有任务覆盖"))
+        findings.append(
+            Finding(
+                "uncovered_item",
+                _("事项 %(item)s （%(department)s认领）没有任务覆盖")
+                % {"item": claim.item, "department": claim.department},
+            )
+        )
     if plan.owner.is_leading_group_office:
         with_task = {t.initiator_id for t in tasks} | {d.pk for t in tasks for d in t.cooperating.all()}
         participating = set(
@@ -102,19 +109,32 @@ def plan_checks(plan: Plan) -> list[Finding]:
         )
         idle = Department.objects.filter(pk__in=participating - with_task).values_list("name", flat=True)
         for name in idle:
-            findings.append(Finding("department_without_task", f"{name} 没有抽查任务"))
+            findings.append(Finding("department_without_task", _("%(department)s 没有抽查任务") % {"department": name}))
     for task in tasks:
         if task.ends_after_deadline():
             findings.append(
-                Finding("ends_late", f"任务 {task.number}「{task.name}」到 12 月才结束，应于 12 月 20 日前完成")
+                Finding(
+                    "ends_late",
+                    _("任务 %(number)s「%(name)s」到 12 月才结束，应于 12 月 20 日前完成")
+                    % {"number": task.number, "name": task.name},
+                )
             )
         if task.start_month is None:
-            findings.append(Finding("no_period", f"任务 {task.number}「{task.name}」没有抽查起止时间"))
+            findings.append(
+                Finding(
+                    "no_period",
+                    _("任务 %(number)s「%(name)s」没有抽查起止时间") % {"number": task.number, "name": task.name},
+                )
+            )
     dated = [t for t in tasks if t.start_month is not None]
     late_start = [t for t in dated if t.in_second_half()]
     if dated and len(late_start) / len(dated) > SECOND_HALF_SHARE_LIMIT:
         findings.append(
-            Finding("second_half", f"{len(late_start)} / {len(dated)} 个任务在下半年才开始，不应集中在下半年")
+            Finding(
+                "second_half",
+                _("%(late)d / %(dated)d 个任务在下半年才开始，不应集中在下半年")
+                % {"late": len(late_start), "dated": len(dated)},
+            )
         )
     findings.extend(_duplicates(plan, tasks))
     return findings
@@ -137,8 +157,8 @@ def _duplicates(plan: Plan, tasks: list[Task]) -> list[Finding]:
                 findings.append(
                     Finding(
                         "internal_duplicates_joint",
-                        f"内部任务 {task.number}「{task.name}」与联合任务 {other.number} 对象和事项相同，"
-                        "应由联合任务替代",
+                        _("内部任务 %(number)s「%(name)s」与联合任务 %(other)s 对象和事项相同，应由联合任务替代")
+                        % {"number": task.number, "name": task.name, "other": other.number},
                     )
                 )
                 break
@@ -163,8 +183,8 @@ def _duplicates(plan: Plan, tasks: list[Task]) -> list[Finding]:
             findings.append(
                 Finding(
                     "lower_duplicates_higher",
-                    f"任务 {task.number}「{task.name}」与 {match.plan.owner} 的任务 {match.number} "
-                    "对象和事项相同，应由上级任务替代",
+                    _("任务 %(number)s「%(name)s」与 %(owner)s 的任务 %(other)s 对象和事项相同，应由上级任务替代")
+                    % {"number": task.number, "name": task.name, "owner": match.plan.owner, "other": match.number},
                 )
             )
     return findings

@@ -13,20 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from plans.departments import DepartmentResolver
+from plans.errors import PlanError, PlanImportError
 from plans.exporting import plan_to_dict
 from plans.importing import ParsedPlan, ParsedTask, parse_file
 from plans.models import Adjustment, AdjustmentStatus, Plan, PlanStatus, PlanVersion, Task
 from plans.parsing import name_key
 from registries.audit import audit_record
 from registries.models import ChecklistItemVersion, Department, DepartmentAlias, Tag, User
-
-
-class PlanImportError(Exception):
-    """The table cannot be committed; `messages` are Chinese, one per problem (with row numbers)."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("；".join(messages))
-        self.messages = messages
 
 
 def plan_parse(*, path: Path, year: int, owner: Department, mapping: dict[str, int] | None = None) -> ParsedPlan:
@@ -160,9 +153,9 @@ def plan_publish(*, plan: Plan, user: User, request: HttpRequest | None = None) 
     """Publish a draft: it appears on the public site; version 1 is frozen."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)  # two clicks publish once
     if plan.status != PlanStatus.DRAFT:
-        raise ValueError(_("该计划已公布"))
+        raise PlanError(_("该计划已公布"))
     if not plan.tasks.exists():
-        raise ValueError(_("计划中没有抽查任务，不能公布"))
+        raise PlanError(_("计划中没有抽查任务，不能公布"))
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at"])
@@ -183,11 +176,11 @@ def adjustment_submit(
 ) -> Adjustment:
     """A written request to adjust a published plan; the revised table must parse with every department known."""
     if plan.status == PlanStatus.DRAFT:
-        raise ValueError(_("草稿计划可直接修改，无需调整备案"))
+        raise PlanError(_("草稿计划可直接修改，无需调整备案"))
     if not reason.strip():
-        raise ValueError(_("必须填写调整理由"))
+        raise PlanError(_("必须填写调整理由"))
     if plan.adjustments.filter(status=AdjustmentStatus.SUBMITTED).exists():
-        raise ValueError(_("该计划已有待备案的调整"))
+        raise PlanError(_("该计划已有待备案的调整"))
     adjustment = Adjustment(
         plan=plan, reason=reason.strip(), submitted_by=user, revised_name=Path(revised_table.name or "").name
     )
@@ -215,7 +208,7 @@ def adjustment_file(
     """The leading-group office files (备案) the request: the tasks are replaced and a new version is frozen."""
     adjustment = Adjustment.objects.select_for_update().select_related("plan").get(pk=adjustment.pk)
     if adjustment.status != AdjustmentStatus.SUBMITTED:
-        raise ValueError(_("该调整已处理"))
+        raise PlanError(_("该调整已处理"))
     plan = adjustment.plan
     parsed = plan_parse(path=Path(adjustment.revised_table.path), year=plan.year, owner=plan.owner)
     if parsed.all_errors or parsed.unresolved:
@@ -242,9 +235,9 @@ def adjustment_return(
     *, adjustment: Adjustment, user: User, note: str, request: HttpRequest | None = None
 ) -> Adjustment:
     if adjustment.status != AdjustmentStatus.SUBMITTED:
-        raise ValueError(_("该调整已处理"))
+        raise PlanError(_("该调整已处理"))
     if not note.strip():
-        raise ValueError(_("退回必须填写意见"))
+        raise PlanError(_("退回必须填写意见"))
     adjustment.status = AdjustmentStatus.RETURNED
     adjustment.decided_by = user
     adjustment.decided_at = timezone.now()

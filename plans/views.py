@@ -20,14 +20,16 @@ from credit_risk.allocation import describe
 from credit_risk.models import Tier
 from credit_risk.tables import TableRefusedError
 from plans import selectors, services
+from plans.errors import PlanError
 from plans.exporting import plan_to_dict, plan_to_xlsx
-from plans.forms import AdjustmentForm, DecisionForm, PlanUploadForm, TaskScopeForm
+from plans.forms import AdjustmentForm, DecisionForm, DepartmentMappingForm, PlanUploadForm, TaskScopeForm
 from plans.models import Adjustment, AdjustmentStatus, Plan, Task
 from registries.access import get_for_user, registry_view, rule_required, scoped
 from registries.models import Department, User
+from registries.text import form_messages
 
 SESSION_KEY = "plan_imports"
-NEW = "new"
+NEW = DepartmentMappingForm.NEW
 
 
 def _plans(user: User) -> QuerySet[Plan]:
@@ -91,22 +93,17 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
     departments = Department.objects.filter(is_active=True).order_by("level", "name")
     problems: list[str] = []
     if request.method == "POST":
-        mapping: dict[str, int] = {}
-        create: list[str] = []
-        for index, name in enumerate(unresolved):
-            choice = request.POST.get(f"map_{index}", "")
-            if choice == NEW:
-                create.append(name)
-            elif choice.isdigit() and departments.filter(pk=int(choice)).exists():
-                mapping[name] = int(choice)
-            else:
-                problems.append(_("请为“%(n)s”选择对应的部门或新建部门") % {"n": name})
+        form = DepartmentMappingForm(request.POST, names=unresolved, departments=departments)
+        if form.is_valid():
+            mapping, create = form.mapping(), form.create()
+        else:
+            problems = form_messages(form)
         if not problems:
             try:
                 plan = services.plan_import(
                     path=path, year=pending["year"], owner=owner, user=user, mapping=mapping, create=create
                 )
-            except services.PlanImportError as exc:
+            except PlanError as exc:
                 problems.extend(exc.messages)
             else:
                 pending_all = request.session.get(SESSION_KEY, {})
@@ -201,8 +198,9 @@ def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for(request, pk, change=True)
     try:
         services.plan_publish(plan=plan, user=request.user, request=request)  # type: ignore[arg-type]
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except PlanError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
     else:
         messages.success(request, _("计划已公布，已在公示网站显示"))
     return redirect("plans:detail", pk=plan.pk)
@@ -250,10 +248,8 @@ def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 revised_table=form.cleaned_data["revised_table"],
                 request=request,
             )
-        except services.PlanImportError as exc:
+        except PlanError as exc:
             problems = exc.messages
-        except ValueError as exc:
-            problems = [str(exc)]
         else:
             messages.success(request, _("调整申请已提交领导小组办公室备案"))
             return redirect("plans:detail", pk=plan.pk)
@@ -281,14 +277,15 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             note = form.cleaned_data["note"]
             try:
-                if request.POST.get("action") == "return":
+                if form.returns:
                     services.adjustment_return(adjustment=adjustment, user=user, note=note, request=request)
                     messages.success(request, _("已退回"))
                 else:
                     services.adjustment_file(adjustment=adjustment, user=user, note=note, request=request)
                     messages.success(request, _("已备案，计划已更新为新版本"))
-            except (ValueError, services.PlanImportError) as exc:
-                messages.error(request, str(exc))
+            except PlanError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
             return redirect("plans:adjustment_detail", pk=adjustment.pk)
     return render(
         request,

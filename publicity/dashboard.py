@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -24,6 +24,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, ExtractMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credit_risk.allocation import ALL_TIERS, tier_rates
 from credit_risk.models import Tier
@@ -46,7 +48,7 @@ from registries.models import MARKET_ENTITY_KINDS, Department, Target, TargetKin
 
 VISITED = (VisitStatus.DONE, VisitStatus.ENTERED)
 HUNDRED = Decimal(100)
-TIER_LABELS = {**dict(Tier.choices), "-": "未按分类抽取"}
+TIER_LABELS = {**dict(Tier.choices), "-": gettext_lazy("未按分类抽取")}
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -203,15 +205,15 @@ class Figures:
             out.append(
                 Alarm(
                     "unpublished",
-                    "有已录入但未公示的检查结果（公示率应为100%）",
+                    _("有已录入但未公示的检查结果（公示率应为100%）"),
                     max(self.publication_issues_open, self.total.inspections_entered - self.total.published),
                 )
             )
         if self.publication_issues_year:
-            out.append(Alarm("publication_issues", "本年度发生的公示失败或补公示", self.publication_issues_year))
+            out.append(Alarm("publication_issues", _("本年度发生的公示失败或补公示"), self.publication_issues_year))
         if self.fairness_flagged:
             out.append(
-                Alarm("fairness", "抽取结果在分类内存在区域或行业偏向（卡方检验 p<0.01）", self.fairness_flagged)
+                Alarm("fairness", _("抽取结果在分类内存在区域或行业偏向（卡方检验 p<0.01）"), self.fairness_flagged)
             )
         return out
 
@@ -283,23 +285,47 @@ def own_problem() -> Exists:
     )
 
 
-def figures(*, year: int, today: dt.date, department: Department | None = None) -> Figures:
-    dept_id = department.pk if department else None
-    rows: dict[int | None, Row] = {}
+class _Rows:
+    """The rows being counted: one per department met, and the total."""
 
-    def row(pk: int | None) -> Row:
-        if pk not in rows:
-            rows[pk] = Row(pk, "")
-        return rows[pk]
+    def __init__(self) -> None:
+        self.by_department: dict[int | None, Row] = {}
+        self.total = Row(None, "")
 
-    total = Row(None, "合计")
+    def __getitem__(self, pk: int | None) -> Row:
+        if pk not in self.by_department:
+            self.by_department[pk] = Row(pk, "")
+        return self.by_department[pk]
 
-    # Tasks and rounds: a few hundred rows, read once.
+    def both(self, pk: int | None) -> tuple[Row, Row]:
+        """The department's row and the total, for figures that add up."""
+        return self[pk], self.total
+
+
+@dataclass
+class _Year:
+    """The year's tasks and effective rounds, read once (a few hundred rows)."""
+
+    tasks: Sequence[tuple[int, int | None, int | None, int | None, list[str] | None]]
+    rounds: list[DrawRound]
+
+    @property
+    def round_ids(self) -> list[int]:
+        return [r.pk for r in self.rounds]
+
+    @property
+    def task_department(self) -> dict[int, int | None]:
+        return {pk: initiator for pk, initiator, *_rest in self.tasks}
+
+    @property
+    def tierable(self) -> set[int]:
+        return {pk for pk, *_rest, kinds in self.tasks if draws_market_entities(kinds)}
+
+
+def _year(year: int, dept_id: int | None) -> _Year:
     tasks = list(
         year_tasks(year, dept_id).values_list("pk", "initiator_id", "start_month", "times_per_year", "scope_kinds")
     )
-    task_dept = {pk: initiator for pk, initiator, *_rest in tasks}
-    tierable = {pk for pk, *_rest, kinds in tasks if draws_market_entities(kinds)}
     rounds = list(
         year_rounds(year, dept_id)
         .select_related("task__policy")
@@ -315,20 +341,25 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
         )
         .order_by("pk")
     )
-    round_ids = [r.pk for r in rounds]
+    return _Year(tasks, rounds)
+
+
+def _count_tasks(rows: _Rows, data: _Year, *, year: int, today: dt.date) -> None:
+    """Tasks planned, started (drawn), tiered, finished, and not started though their period began."""
     pending_rounds = set(
-        VisitCoverage.objects.filter(drawn__round_id__in=round_ids)
+        VisitCoverage.objects.filter(drawn__round_id__in=data.round_ids)
         .exclude(visit__status=VisitStatus.ENTERED)
         .order_by()
         .values_list("drawn__round_id", flat=True)
         .distinct()
     )
     rounds_of: dict[int, list[DrawRound]] = defaultdict(list)
-    for r in rounds:
+    for r in data.rounds:
         rounds_of[r.task_id].append(r)
-    for pk, initiator, start_month, times, _kinds in tasks:
+    tierable = data.tierable
+    for pk, initiator, start_month, times, _kinds in data.tasks:
         task_rounds = rounds_of.get(pk, [])
-        for target_row in (row(initiator), total):
+        for target_row in rows.both(initiator):
             target_row.tasks_planned += 1
             if task_rounds:
                 target_row.tasks_started += 1
@@ -340,17 +371,22 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
                 )
             elif period_started(start_month, year, today):
                 target_row.tasks_not_started += 1
-    for r in rounds:
+
+
+def _count_drawn(rows: _Rows, data: _Year) -> None:
+    """Objects drawn, drawn by tier, and drawn where tiers apply."""
+    task_dept, tierable = data.task_department, data.tierable
+    for r in data.rounds:
         n = r.drawn_count
-        for target_row in (row(task_dept.get(r.task_id)), total):
+        for target_row in rows.both(task_dept.get(r.task_id)):
             target_row.drawn += n
             target_row.drawn_tiered += n if r.uses_tiers else 0
             target_row.drawn_tierable += n if r.task_id in tierable or r.uses_tiers else 0
 
-    # Visits, entries, deadlines: one grouped query and one for the distinct totals. The
-    # publicity rate counts the same rows on both sides: entered (visit, task) coverage rows, and
-    # those of them whose (visit, task) has a publication.
-    coverage = (
+
+def _year_coverage(round_ids: list[int]) -> QuerySet[VisitCoverage]:
+    """The coverage rows of the year's rounds, each marked whether its (visit, task) is published."""
+    return (
         VisitCoverage.objects.filter(drawn__round_id__in=round_ids)
         .annotate(
             is_published=Exists(
@@ -359,6 +395,12 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
         )
         .order_by()
     )
+
+
+def _count_visits(rows: _Rows, coverage: QuerySet[VisitCoverage], *, today: dt.date) -> None:
+    """Visits, entries, deadlines: one grouped query and one for the distinct totals. The
+    publicity rate counts the same rows on both sides: entered (visit, task) coverage rows, and
+    those of them whose (visit, task) has a publication."""
     visit_counts = {
         "visits_done": Count("visit_id", distinct=True, filter=Q(visit__status__in=VISITED)),
         "visit_rows_done": Count("id", filter=Q(visit__status__in=VISITED)),
@@ -370,22 +412,27 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
         ),
     }
     for values in coverage.values("drawn__round__task__initiator_id").annotate(**visit_counts):
-        target_row = row(values.pop("drawn__round__task__initiator_id"))
+        target_row = rows[values.pop("drawn__round__task__initiator_id")]
         for name, value in values.items():
             setattr(target_row, name, value)
     for name, value in coverage.aggregate(**visit_counts).items():
-        setattr(total, name, value or 0)
+        setattr(rows.total, name, value or 0)
 
+
+def _count_late_entries(rows: _Rows, round_ids: list[int]) -> None:
+    """Visits whose first result was entered after the deadline."""
     late = Result.objects.filter(
         version=1, entered_late=True, visit__coverage__drawn__round_id__in=round_ids
     ).order_by()
     for dept, n in late.values_list("visit__coverage__drawn__round__task__initiator_id").annotate(
         n=Count("visit_id", distinct=True)
     ):
-        row(dept).entered_late = n
-    total.entered_late = late.aggregate(n=Count("visit_id", distinct=True))["n"] or 0
+        rows[dept].entered_late = n
+    rows.total.entered_late = late.aggregate(n=Count("visit_id", distinct=True))["n"] or 0
 
-    # Enterprise coverage: targets maintained by each department (registry-wide denominator).
+
+def _count_enterprise_coverage(rows: _Rows, *, year: int, dept_id: int | None) -> None:
+    """Enterprise coverage: targets maintained by each department (registry-wide denominator)."""
     enterprises = Target.objects.filter(kind=TargetKind.ENTERPRISE, status=TargetStatus.ACTIVE).order_by()
     inspected = (
         Visit.objects.filter(status__in=VISITED, visited_on__year=year, target__kind=TargetKind.ENTERPRISE)
@@ -396,12 +443,15 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
         enterprises = enterprises.filter(department_id=dept_id)
         inspected = inspected.filter(target__department_id=dept_id)
     for dept, n in enterprises.values_list("department_id").annotate(n=Count("id")):
-        row(dept).enterprises = n
-        total.enterprises += n
+        rows[dept].enterprises = n
+        rows.total.enterprises += n
     for dept, n in inspected.values_list("target__department_id").annotate(n=Count("target_id", distinct=True)):
-        row(dept).enterprises_inspected = n
-    total.enterprises_inspected = inspected.aggregate(n=Count("target_id", distinct=True))["n"] or 0
+        rows[dept].enterprises_inspected = n
+    rows.total.enterprises_inspected = inspected.aggregate(n=Count("target_id", distinct=True))["n"] or 0
 
+
+def _count_follow_ups(rows: _Rows, *, year: int, today: dt.date, dept_id: int | None) -> None:
+    """Follow-ups still open, and those of them past their due date."""
     follow_ups = FollowUp.objects.filter(task__plan__year=year).order_by()
     if dept_id is not None:
         follow_ups = follow_ups.filter(department_id=dept_id)
@@ -409,14 +459,16 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
     for dept, n_open, n_over in follow_ups.values_list("department_id").annotate(
         o=Count("id", filter=open_q), d=Count("id", filter=open_q & Q(due_on__lt=today))
     ):
-        dept_row = row(dept)
+        dept_row = rows[dept]
         dept_row.follow_ups_open, dept_row.follow_ups_overdue = n_open, n_over
-        total.follow_ups_open += n_open
-        total.follow_ups_overdue += n_over
+        rows.total.follow_ups_open += n_open
+        rows.total.follow_ups_overdue += n_over
 
-    # Find rate per tier: entered visits of each drawn row's tier, and those where the current
-    # result found a problem in an item of that row's own task (a merged visit credits each task
-    # with its own findings only).
+
+def _tier_finds(round_ids: list[int]) -> list[TierFinds]:
+    """Find rate per tier: entered visits of each drawn row's tier, and those where the current
+    result found a problem in an item of that row's own task (a merged visit credits each task
+    with its own findings only)."""
     entered = VisitCoverage.objects.filter(drawn__round_id__in=round_ids, visit__status=VisitStatus.ENTERED).order_by()
     visits_by = dict(entered.values_list("drawn__tier").annotate(n=Count("visit_id", distinct=True)))
     problems_by = dict(
@@ -426,43 +478,62 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
         .annotate(n=Count("visit_id", distinct=True))
     )
     order = [*ALL_TIERS, "-"]
-    finds = [
+    return [
         TierFinds(t, str(TIER_LABELS.get(t, t)), visits_by[t], problems_by.get(t, 0))
         for t in sorted(visits_by, key=lambda t: order.index(t) if t in order else 99)
     ]
 
-    ratios = _tier_ratios(rounds)
 
-    checks = FairnessCheck.objects.filter(round_id__in=round_ids)
-    fairness = checks.aggregate(n=Count("round_id", distinct=True), f=Count("id", filter=Q(flagged=True)))
+def _named_rows(rows: _Rows, department: Department | None) -> tuple[list[Row], Row]:
+    """The department rows named and sorted (only the asked department's, when one is), and the total."""
+    unnamed = _("（未指定部门）")
+    keys = [k for k in rows.by_department if k is not None]
+    names = dict(Department.objects.filter(pk__in=keys).values_list("pk", "name"))
+    for dept_pk, dept_row in rows.by_department.items():
+        dept_row.name = names.get(dept_pk, unnamed) if dept_pk is not None else unnamed
+    ordered = sorted(rows.by_department.values(), key=lambda x: (x.department_id is None, x.name))
+    if department is None:
+        rows.total.name = _("合计")
+        return ordered, rows.total
+    ordered = [x for x in ordered if x.department_id == department.pk] or [Row(department.pk, department.name)]
+    return ordered, _copy_named(ordered[0], _("合计"))
 
-    issues = PublicationIssue.objects.filter(result__visit__coverage__drawn__round_id__in=round_ids).order_by()
+
+def figures(*, year: int, today: dt.date, department: Department | None = None) -> Figures:
+    """Every figure of the year, per department (the initiating one) and in total."""
+    dept_id = department.pk if department else None
+    data = _year(year, dept_id)
+    rows = _Rows()
+    _count_tasks(rows, data, year=year, today=today)
+    _count_drawn(rows, data)
+    coverage = _year_coverage(data.round_ids)
+    _count_visits(rows, coverage, today=today)
+    _count_late_entries(rows, data.round_ids)
+    _count_enterprise_coverage(rows, year=year, dept_id=dept_id)
+    _count_follow_ups(rows, year=year, today=today, dept_id=dept_id)
+
+    fairness = FairnessCheck.objects.filter(round_id__in=data.round_ids).aggregate(
+        n=Count("round_id", distinct=True), f=Count("id", filter=Q(flagged=True))
+    )
+    issues = PublicationIssue.objects.filter(result__visit__coverage__drawn__round_id__in=data.round_ids).order_by()
     issue_counts = issues.aggregate(
         open=Count("id", distinct=True, filter=Q(resolved_at__isnull=True)), year=Count("id", distinct=True)
     )
-
-    months = _months(coverage, year)
-
-    names = dict(Department.objects.filter(pk__in=[k for k in rows if k is not None]).values_list("pk", "name"))
-    for dept_pk, dept_row in rows.items():
-        dept_row.name = names.get(dept_pk, "（未指定部门）") if dept_pk is not None else "（未指定部门）"
-    ordered = sorted(rows.values(), key=lambda x: (x.department_id is None, x.name))
-    if department is not None:
-        ordered = [x for x in ordered if x.department_id == department.pk] or [Row(department.pk, department.name)]
+    ordered, total = _named_rows(rows, department)
     return Figures(
         year=year,
         today=today,
         department=department,
         goals=goals_for(year),
         rows=ordered,
-        total=total if department is None else _copy_named(ordered[0], "合计"),
-        finds=finds,
-        ratios=ratios,
+        total=total,
+        finds=_tier_finds(data.round_ids),
+        ratios=_tier_ratios(data.rounds),
         fairness_checked=fairness["n"] or 0,
         fairness_flagged=fairness["f"] or 0,
         publication_issues_open=issue_counts["open"] or 0,
         publication_issues_year=issue_counts["year"] or 0,
-        months=months,
+        months=_months(coverage, year),
     )
 
 
@@ -516,17 +587,17 @@ def _months(coverage: QuerySet[VisitCoverage], year: int) -> list[dict[str, int]
 # --- drill-downs: the rows behind a figure -----------------------------------------------------------
 
 DRILLS = {
-    "tasks_planned": "计划任务",
-    "tasks_started": "已启动任务",
-    "tasks_finished": "已完成任务",
-    "tasks_not_started": "到期未启动任务",
-    "visits_done": "已完成检查",
-    "visits_overdue": "逾期未录入结果",
-    "entered_late": "逾期录入结果",
-    "unpublished": "已录入未公示结果",
-    "follow_ups_open": "未办结后续处理",
-    "follow_ups_overdue": "逾期后续处理",
-    "fairness_flagged": "存在偏向的抽取",
+    "tasks_planned": gettext_lazy("计划任务"),
+    "tasks_started": gettext_lazy("已启动任务"),
+    "tasks_finished": gettext_lazy("已完成任务"),
+    "tasks_not_started": gettext_lazy("到期未启动任务"),
+    "visits_done": gettext_lazy("已完成检查"),
+    "visits_overdue": gettext_lazy("逾期未录入结果"),
+    "entered_late": gettext_lazy("逾期录入结果"),
+    "unpublished": gettext_lazy("已录入未公示结果"),
+    "follow_ups_open": gettext_lazy("未办结后续处理"),
+    "follow_ups_overdue": gettext_lazy("逾期后续处理"),
+    "fairness_flagged": gettext_lazy("存在偏向的抽取"),
 }
 
 

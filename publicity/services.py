@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from inspections.models import ItemResult, Result, Visit, VisitCoverage
@@ -180,7 +181,7 @@ def publications_sweep() -> int:
                         else "已录入但未公示，系统补公示再次失败，请立即处理，确保公示率100%。"
                     )
                 ),
-                url="/dashboard/?alarm=publication",
+                url=f"{reverse('dashboard:index')}?alarm=publication",
             )
     return len(missing)
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from plans.selectors import public_plans
+from publicity.forms import PublicSearchForm
 from publicity.selectors import closed_outcomes, public_checklist, public_results, public_results_page, public_rows
 from registries.selectors import paginate
 
@@ -43,7 +44,7 @@ def result_list(request: HttpRequest) -> HttpResponse:
     Pages follow a cursor (`after`), so page 1,000 costs what page 1 does. Anonymous searches
     are limited per client address (SEARCH_RATE, default 30 a minute): beyond it, 429.
     """
-    q = request.GET.get("q", "")[:100]
+    q = PublicSearchForm(request.GET).query()
     if q and not request.user.is_authenticated and search_is_limited(request):
         return render(request, "publicity/search_limited.html", status=429)
     page = public_results_page(public_results(q), request.GET.get("after", "")[:40])
@@ -77,6 +78,6 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def checklist(request: HttpRequest) -> HttpResponse:
     """The published checklist (随机抽查事项清单): current versions, legal bases, claiming departments."""
-    q = request.GET.get("q", "")[:100]
+    q = PublicSearchForm(request.GET).query()
     page = paginate(public_checklist(q), request.GET.get("page"), per_page=50)
     return render(request, "publicity/checklist.html", {"q": q, "qs": urlencode({"q": q}) if q else "", "page": page})

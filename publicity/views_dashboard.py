@@ -6,7 +6,6 @@ render or export.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,15 +14,19 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from publicity import dashboard, exporting
+from publicity.forms import DashboardScopeForm, YearGoalsForm
 from publicity.services import year_goals_set
 from publicity.snapshots import cached_figures
 from registries.access import rule_required
 from registries.models import Department
 from registries.selectors import paginate
+from registries.text import form_messages
 
 dashboard_view = rule_required("publicity.view_dashboard")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,17 +34,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _scope(request: HttpRequest) -> tuple[int, Department | None]:
     """The year asked for, and the department: the office may pick one, everyone else has their own."""
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
-    year = min(max(year, 2000), today.year + 1)
+    form = DashboardScopeForm(request.GET)
+    year = form.year_asked()
     user = request.user
     if user.has_perm("registries.view_all_departments"):
-        raw = request.GET.get("department", "")
-        department = Department.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-        return year, department
+        return year, form.department_asked()
     department = user.department  # type: ignore[union-attr]
     if department is None:
         raise PermissionDenied
@@ -58,7 +55,7 @@ def _query(year: int, department: Department | None, request: HttpRequest) -> st
 def _charts(figures: dashboard.Figures) -> dict[str, object]:
     return {
         "progress": {
-            "labels": [f"{m['month']}月" for m in figures.months],
+            "labels": [_("%(month)d月") % {"month": m["month"]} for m in figures.months],
             "done": [m["done"] for m in figures.months],
             "cumulative": [m["cumulative"] for m in figures.months],
         },
@@ -145,16 +142,11 @@ def export(request: HttpRequest, which: str) -> HttpResponse:
 @rule_required("publicity.set_goals")
 def goals(request: HttpRequest) -> HttpResponse:
     """The office sets the year's goals (coverage, credit-tier use)."""
-    try:
-        year = int(request.POST.get("year", ""))
-        coverage = Decimal(request.POST.get("coverage_percent", ""))
-        tier_use = Decimal(request.POST.get("tier_use_percent", ""))
-    except (ValueError, InvalidOperation):
-        messages.error(request, "请填写有效的年度和目标比例")
+    form = YearGoalsForm(request.POST)
+    if not form.is_valid():
+        for message in form_messages(form):
+            messages.error(request, message)
         return redirect("dashboard:index")
-    if not (2000 <= year <= timezone.localdate().year + 1 and 0 <= coverage <= 100 and 0 <= tier_use <= 100):
-        messages.error(request, "目标比例应在 0–100 之间")
-        return redirect("dashboard:index")
-    year_goals_set(year=year, coverage_percent=coverage, tier_use_percent=tier_use, user=request.user)  # type: ignore[arg-type]
-    messages.success(request, "已保存年度工作目标")
-    return redirect(f"/dashboard/?year={year}")
+    year_goals_set(**form.cleaned_data, user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("已保存年度工作目标"))
+    return redirect(f"{reverse('dashboard:index')}?{urlencode({'year': form.cleaned_data['year']})}")

@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 
-from inspections.calendar import add_working_days
 from inspections.models import FollowUp, FollowUpStatus, TeamMember, Visit, VisitCoverage, VisitStatus
 from inspections.population import effective_rounds
+from inspections.workdays import add_working_days
 from plans.models import PUBLISH_DEADLINE, TASK_END_DEADLINE, Plan, PlanStatus, Task
 from publicity.dashboard import rounds_drawn, rounds_due, task_pending, year_tasks
 from publicity.services import office_users, publications_sweep
@@ -118,7 +119,7 @@ def _notify_visit_chunk(rows: list[Visit], *, key: str, title: str, body: str, l
                 level=level,
                 title=title.format(target=visit.target.name),
                 body=body.format(target=visit.target.name, deadline=visit.entry_deadline, visited=visit.visited_on),
-                url=f"/inspections/visits/{visit.pk}/",
+                url=reverse("inspections:visit_detail", args=[visit.pk]),
             )
         )
     return created
@@ -164,7 +165,7 @@ def plans_late_check(today: dt.date) -> int:
                 level=NotificationLevel.ALARM,
                 title=f"年度抽查计划未按期公布：{plan.owner.name}",
                 body=f"{plan.title} 应于 {deadline:%Y-%m-%d} 前公布，目前仍未公布。",
-                url=f"/plans/{plan.pk}/",
+                url=reverse("plans:detail", args=[plan.pk]),
             )
         )
     return created
@@ -189,7 +190,7 @@ def _notify_tasks(
                 level=level,
                 title=title(task),
                 body=body(task),
-                url=f"/inspections/tasks/{task.pk}/draws/",
+                url=reverse("inspections:task_draws", args=[task.pk]),
             )
         )
     return created
@@ -266,7 +267,7 @@ def follow_ups_overdue_check(today: dt.date) -> int:
                     f"{follow_up.target.name}（{follow_up.task.name}）的后续处理期限 "
                     f"{follow_up.due_on:%Y-%m-%d} 已过，请及时办理并登记。"
                 ),
-                url=f"/inspections/follow-ups/{follow_up.pk}/",
+                url=reverse("inspections:follow_up_detail", args=[follow_up.pk]),
             )
         )
     return created

@@ -23,13 +23,14 @@ from registries.models import (
     User,
 )
 from registries.services.checklist import parse_citations
+from registries.text import CleanTextForm
 
 
 def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 
 
-class FilterForm(forms.Form):
+class FilterForm(CleanTextForm):
     """A GET form whose cleaned values are the keyword arguments of a selector.
 
     The office sees every department, so its forms get a department filter.
@@ -158,7 +159,7 @@ class ItemFilterForm(FilterForm):
             claim.choices = [("", _("全部")), ("unclaimed", _("无部门认领"))]
 
 
-class LegalBasisFilterForm(forms.Form):
+class LegalBasisFilterForm(CleanTextForm):
     q = forms.CharField(
         label=_("搜索"),
         required=False,
@@ -167,7 +168,7 @@ class LegalBasisFilterForm(forms.Form):
     )
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(CleanTextForm):
     target_key = forms.CharField(
         label=_("检查对象的统一社会信用代码或对象编号"),
         max_length=64,
@@ -180,7 +181,7 @@ class ConflictForm(forms.Form):
     )
 
 
-class ItemVersionForm(forms.Form):
+class ItemVersionForm(CleanTextForm):
     name = forms.CharField(label=_("抽查事项"), max_length=300)
     category = forms.ChoiceField(label=_("事项类别"), choices=ItemCategory.choices)
     object_type = forms.CharField(label=_("检查对象"), max_length=300)
@@ -213,3 +214,11 @@ class ItemVersionForm(forms.Form):
         if not cleaned.get("legal_bases") and not cleaned.get("new_citations") and not self.errors:
             raise forms.ValidationError(_("请至少选择或填写一条检查依据"))
         return cleaned
+
+
+class DuplicateMergeForm(CleanTextForm):
+    """Which of two likely duplicates to keep (its id; the service checks it is one of the pair)."""
+
+    keep = forms.IntegerField(
+        min_value=1, error_messages={"required": _("请选择要保留的记录"), "invalid": _("请选择要保留的记录")}
+    )

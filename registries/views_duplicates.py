@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registries import selectors
 from registries.access import get_for_user, registry_view, rule_required
+from registries.forms import DuplicateMergeForm
 from registries.models import DuplicateFlag, DuplicateStatus, Target, User
 from registries.services.duplicates import (
     duplicate_dismiss,
@@ -19,6 +21,7 @@ from registries.services.duplicates import (
     duplicates_flag,
     suggested_keep,
 )
+from registries.text import form_messages
 
 
 def _user(request: HttpRequest) -> User:
@@ -68,16 +71,15 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def duplicate_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     flag = _flag_for(request, pk)
+    form = DuplicateMergeForm(request.POST)
+    if not form.is_valid():
+        return _done(request, flag, "；".join(form_messages(form)))
     try:
-        keep_id = int(request.POST.get("keep", ""))
-    except ValueError:
-        return _done(request, flag, "请选择要保留的记录")
-    try:
-        kept = duplicate_merge(user=_user(request), flag=flag, keep=Target(pk=keep_id))
+        kept = duplicate_merge(user=_user(request), flag=flag, keep=Target(pk=form.cleaned_data["keep"]))
     except ValidationError as exc:
         return _done(request, flag, "；".join(exc.messages))
     if not request.htmx:  # type: ignore[attr-defined]
-        messages.success(request, f"已合并，保留「{kept.name}」")
+        messages.success(request, _("已合并，保留「%(name)s」") % {"name": kept.name})
     return _done(request, flag)
 
 
@@ -97,5 +99,5 @@ def duplicate_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
 def duplicate_scan(request: HttpRequest) -> HttpResponse:
     """Find likely duplicates again in the user's own department's registry."""
     found = duplicates_flag(department=_user(request).department)
-    messages.success(request, f"新发现 {found} 对疑似重复")
+    messages.success(request, _("新发现 %(n)d 对疑似重复") % {"n": found})
     return redirect(reverse("registries:duplicate_list"))

@@ -66,7 +66,7 @@ class Visit(models.Model):
 
     def working_days_left(self, today: dt.date | None = None) -> int | None:
         """Working days until the entry deadline (negative: late), None before the visit or once entered."""
-        from inspections.calendar import working_days_between
+        from inspections.workdays import working_days_between
 
         if self.entry_deadline is None or self.is_entered:
             return None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from credit_risk.services import risk_signal_record
+from inspections.errors import InspectionError
 from inspections.models import (
     DUE_KINDS,
     TRANSFER_KINDS,
@@ -120,30 +121,30 @@ def follow_up_step_add(
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     errors: list[str] = []
     if kind not in StepKind.values:
-        raise ValidationError("请选择处理方式")
+        raise InspectionError(_("请选择处理方式"))
     if follow_up.status == FollowUpStatus.CLOSED:
-        raise ValidationError("该台账已办结")
+        raise InspectionError(_("该台账已办结"))
     if done_on > timezone.localdate():
-        errors.append("日期不能晚于今天")
+        errors.append(_("日期不能晚于今天"))
     visited_on = follow_up.visit.visited_on
     if visited_on and done_on < visited_on:
-        errors.append("日期不能早于检查日期")
+        errors.append(_("日期不能早于检查日期"))
     if kind in DUE_KINDS and due_on is None:
-        errors.append("请填写办理期限")
+        errors.append(_("请填写办理期限"))
     if due_on is not None and due_on < done_on:
-        errors.append("办理期限不能早于登记日期")
+        errors.append(_("办理期限不能早于登记日期"))
     if kind == StepKind.TRANSFER and to_department is None and not to_body.strip():
-        errors.append("请选择或填写移送的部门")
+        errors.append(_("请选择或填写移送的部门"))
     if kind in TRANSFER_KINDS - {StepKind.TRANSFER} and not to_body.strip():
-        errors.append("请填写接收机关名称")
+        errors.append(_("请填写接收机关名称"))
     if kind == StepKind.CLOSE and not note.strip():
-        errors.append("办结时请写明处理结果")
+        errors.append(_("办结时请写明处理结果"))
     if len(to_body) > 200:
-        errors.append("接收机关名称最多 200 字")
+        errors.append(_("接收机关名称最多 200 字"))
     if len(note) > NOTE_MAX:
-        errors.append(f"说明最多 {NOTE_MAX} 字")
+        errors.append(_("说明最多 %(limit_value)d 字") % {"limit_value": NOTE_MAX})
     if errors:
-        raise ValidationError(errors)
+        raise InspectionError(errors)
     step = FollowUpStep.objects.create(
         follow_up=follow_up,
         kind=kind,

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from inspections.calendar import add_working_days, calendar_missing_notify
+from inspections.errors import InspectionError
 from inspections.models import (
     Correction,
     CorrectionStatus,
@@ -38,13 +38,14 @@ from inspections.models import (
     Visit,
     VisitStatus,
 )
+from inspections.notifications import calendar_missing_notify, correction_decided_notify, correction_pending_notify
 from inspections.services.followups import follow_ups_close_corrected, follow_ups_open_for
 from inspections.signals import result_submitted
+from inspections.workdays import add_working_days
 from plans.models import Task
 from registries.access import require_perm
 from registries.audit import audit_record
-from registries.models import ChecklistItem, ChecklistItemVersion, NotificationLevel, Role, User
-from registries.services.notifications import notify
+from registries.models import ChecklistItem, ChecklistItemVersion, User
 
 NO_PROBLEM_CODE = "01"
 FINDINGS_MAX = 5000
@@ -148,7 +149,9 @@ class Entry:
 
 
 def entry_from_data(data: Mapping[str, Any]) -> Entry:
-    """Read an entry leniently (drafts may be incomplete); shape errors become empty values."""
+    """Read an entry's JSON (a draft, a correction's proposal) leniently: drafts may be
+    incomplete, shape errors become empty values. Web input is converted by
+    `inspections.forms.ResultEntryForm` before it gets here."""
     raw_date = str(data.get("completed_on") or "").strip()
     try:
         completed_on = dt.date.fromisoformat(raw_date) if raw_date else None
@@ -163,51 +166,43 @@ def entry_from_data(data: Mapping[str, Any]) -> Entry:
     return Entry(completed_on, str(data.get("findings") or "")[:FINDINGS_MAX], items)
 
 
-def entry_from_post(post: Any) -> Entry:
-    """The entry form: `completed_on`, `findings`, and one multi-valued `cat-<task>-<item>` per slot."""
-    items = {key.removeprefix("cat-"): post.getlist(key) for key in post if key.startswith("cat-")}
-    return entry_from_data(
-        {"completed_on": post.get("completed_on", ""), "findings": post.get("findings", ""), "items": items}
-    )
-
-
 def _validate(
     entry: Entry, slots: list[Slot], *, period_start: dt.date, fixed_date: dt.date | None, today: dt.date
 ) -> dict[str, list[ResultCategory]]:
-    """Every rule of a complete entry; all problems at once, in Chinese. Returns categories per slot.
+    """Every rule of a complete entry; all problems at once, translated. Returns categories per slot.
 
     `fixed_date`: the completion day already on record (the visit was marked done, or a
     correction of a submitted result), which the entry cannot move.
     """
     errors: list[str] = []
     if entry.completed_on is None:
-        errors.append("请填写检查完成日期")
+        errors.append(_("请填写检查完成日期"))
     else:
         if entry.completed_on > today:
-            errors.append("检查完成日期不能晚于今天")
+            errors.append(_("检查完成日期不能晚于今天"))
         if entry.completed_on < period_start:
-            errors.append(f"检查完成日期不能早于本次检查的起始日期 {period_start:%Y-%m-%d}")
+            errors.append(_("检查完成日期不能早于本次检查的起始日期 %(day)s") % {"day": f"{period_start:%Y-%m-%d}"})
         if fixed_date and entry.completed_on != fixed_date:
-            errors.append(f"检查已登记于 {fixed_date:%Y-%m-%d} 完成，完成日期不能更改")
+            errors.append(_("检查已登记于 %(day)s 完成，完成日期不能更改") % {"day": f"{fixed_date:%Y-%m-%d}"})
     allowed = {c.pk: c for c in selectable_categories()}
     chosen: dict[str, list[ResultCategory]] = {}
     for slot in slots:
         ids = entry.items.get(slot.key, [])
         picked = [allowed[i] for i in ids if i in allowed]
         if len(picked) != len(ids):
-            errors.append(f"“{slot.label}”的检查结果类别无效")
+            errors.append(_("“%(item)s”的检查结果类别无效") % {"item": slot.label})
         if not picked:
-            errors.append(f"请选择“{slot.label}”的检查结果")
+            errors.append(_("请选择“%(item)s”的检查结果") % {"item": slot.label})
         elif any(c.code == NO_PROBLEM_CODE for c in picked) and len(picked) > 1:
-            errors.append(f"“{slot.label}”选择了“未发现问题”，不能同时选择其他结果")
+            errors.append(_("“%(item)s”选择了“未发现问题”，不能同时选择其他结果") % {"item": slot.label})
         chosen[slot.key] = picked
     unknown = set(entry.items) - {s.key for s in slots}
     if unknown:
-        errors.append("提交的事项不属于本次检查")
+        errors.append(_("提交的事项不属于本次检查"))
     if any(c.is_problem for cats in chosen.values() for c in cats) and not entry.findings.strip():
-        errors.append("发现问题的，请在“检查情况”中写明发现的问题")
+        errors.append(_("发现问题的，请在“检查情况”中写明发现的问题"))
     if errors:
-        raise ValidationError(errors)
+        raise InspectionError(errors)
     return chosen
 
 
@@ -230,9 +225,9 @@ def visit_complete(*, visit: Visit, user: User, visited_on: dt.date) -> Visit:
     """A team member records that the visit took place; the 20-working-day window starts."""
     _require_team(user, visit)
     if visited_on < visit.period_start:
-        raise ValidationError(f"检查日期不能早于 {visit.period_start:%Y-%m-%d}")
+        raise InspectionError(_("检查日期不能早于 %(day)s") % {"day": f"{visit.period_start:%Y-%m-%d}"})
     if visited_on > timezone.localdate():
-        raise ValidationError("检查日期不能晚于今天")
+        raise InspectionError(_("检查日期不能晚于今天"))
     # The conditional update claims the visit: two team members completing it at once
     # cannot both set a date (the second finds it no longer planned).
     moved = Visit.objects.filter(pk=visit.pk, status=VisitStatus.PLANNED).update(
@@ -270,7 +265,7 @@ def result_draft_save(*, visit: Visit, user: User, data: Mapping[str, Any]) -> R
     """Keep what the inspector has typed so far (any state, validated only on submit)."""
     _require_team(user, visit)
     if visit.is_entered:
-        raise ValidationError("结果已提交，不能再修改草稿；如需更正，请提出更正申请")
+        raise InspectionError(_("结果已提交，不能再修改草稿；如需更正，请提出更正申请"))
     entry = entry_from_data(data)
     draft, created = ResultDraft.objects.select_for_update().get_or_create(
         visit=visit, defaults={"data": entry.as_json(), "saved_by": user}
@@ -302,9 +297,9 @@ def _sniff(head: bytes, data: io.BytesIO) -> tuple[str, str, EvidenceKind]:
             image_format = image.format or ""
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError("只能上传照片（JPEG、PNG、WebP）或 PDF 文书") from exc
+        raise InspectionError(_("只能上传照片（JPEG、PNG、WebP）或 PDF 文书")) from exc
     if image_format not in IMAGE_FORMATS:
-        raise ValidationError("只能上传照片（JPEG、PNG、WebP）或 PDF 文书")
+        raise InspectionError(_("只能上传照片（JPEG、PNG、WebP）或 PDF 文书"))
     return (*IMAGE_FORMATS[image_format], EvidenceKind.PHOTO)
 
 
@@ -315,15 +310,15 @@ def evidence_add(*, visit: Visit, user: User, upload: UploadedFile) -> Evidence:
     # Lock the visit: an upload racing a submission must not land beside a locked result.
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.is_entered:
-        raise ValidationError("结果已提交，不能再上传材料")
+        raise InspectionError(_("结果已提交，不能再上传材料"))
     limit = settings.EVIDENCE_MAX_BYTES
     if not upload.size or upload.size > limit:
-        raise ValidationError(f"文件大小须在 1 字节至 {limit // (1024 * 1024)} MB 之间")
+        raise InspectionError(_("文件大小须在 1 字节至 %(mb)d MB 之间") % {"mb": limit // (1024 * 1024)})
     if Evidence.objects.filter(visit=visit).count() >= settings.EVIDENCE_MAX_FILES:
-        raise ValidationError(f"每次检查最多上传 {settings.EVIDENCE_MAX_FILES} 个文件")
+        raise InspectionError(_("每次检查最多上传 %(n)d 个文件") % {"n": settings.EVIDENCE_MAX_FILES})
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise ValidationError(f"文件大小须在 1 字节至 {limit // (1024 * 1024)} MB 之间")
+        raise InspectionError(_("文件大小须在 1 字节至 %(mb)d MB 之间") % {"mb": limit // (1024 * 1024)})
     content_type, extension, kind = _sniff(content[:8], io.BytesIO(content))
     relative = Path("evidence") / str(visit.pk) / f"{uuid.uuid4().hex}.{extension}"
     absolute = Path(settings.MEDIA_ROOT) / relative
@@ -359,7 +354,7 @@ def evidence_remove(*, evidence: Evidence, user: User) -> None:
     visit = Visit.objects.select_for_update().get(pk=evidence.visit_id)
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
     if evidence.result_id is not None or visit.is_entered:
-        raise ValidationError("已随结果提交的材料不能删除")
+        raise InspectionError(_("已随结果提交的材料不能删除"))
     path = Path(settings.MEDIA_ROOT) / evidence.path
     audit_record(
         actor=user,
@@ -431,7 +426,7 @@ def result_submit(*, visit: Visit, user: User, data: Mapping[str, Any]) -> Resul
     # Row lock: two team members submitting at once write one version 1, not two.
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.is_entered or visit.results.exists():
-        raise ValidationError("结果已提交，不能重复提交；如需更正，请提出更正申请")
+        raise InspectionError(_("结果已提交，不能重复提交；如需更正，请提出更正申请"))
     today = timezone.localdate()
     entry = entry_from_data(data)
     slots = visit_slots(visit)
@@ -483,10 +478,10 @@ def correction_request(*, result: Result, user: User, reason: str, proposed: Map
     visit = result.visit
     _require_team(user, visit)
     if current_result(visit) != result:
-        raise ValidationError("只能更正当前有效的结果版本")
+        raise InspectionError(_("只能更正当前有效的结果版本"))
     reason = reason.strip()
     if not reason:
-        raise ValidationError("请填写更正理由")
+        raise InspectionError(_("请填写更正理由"))
     entry = entry_from_data(proposed)
     entry.completed_on = entry.completed_on or result.completed_on
     _validate(
@@ -497,21 +492,13 @@ def correction_request(*, result: Result, user: User, reason: str, proposed: Map
         today=timezone.localdate(),
     )
     if Correction.objects.filter(result=result, status=CorrectionStatus.PENDING).exists():
-        raise ValidationError("该结果已有待审批的更正申请")
+        raise InspectionError(_("该结果已有待审批的更正申请"))
     if user.department_id is None:
-        raise ValidationError("您的账号未设所属单位，无法提交更正申请")
+        raise InspectionError(_("您的账号未设所属单位，无法提交更正申请"))
     correction = Correction.objects.create(
         result=result, department_id=user.department_id, reason=reason, proposed=entry.as_json(), requested_by=user
     )
-    notify(
-        users=User.objects.filter(role=Role.LEADER, department_id=user.department_id),
-        key=f"correction:{correction.pk}",
-        kind="correction_pending",
-        level=NotificationLevel.WARNING,
-        title=f"待审批：{visit.target.name} 检查结果更正申请",
-        body=f"{user} 申请更正检查结果，理由：{reason}",
-        url=f"/inspections/corrections/{correction.pk}/",
-    )
+    correction_pending_notify(correction, requester=user)
     audit_record(actor=user, action="inspections.correction_request", obj=correction, detail={"result": result.pk})
     return correction
 
@@ -523,15 +510,15 @@ def correction_decide(*, correction: Correction, user: User, approve: bool, note
     # Claim the pending request: two decisions at once cannot both go through.
     correction = Correction.objects.select_for_update().get(pk=correction.pk)
     if not correction.is_pending:
-        raise ValidationError("该申请已审批")
+        raise InspectionError(_("该申请已审批"))
     if not approve and not note.strip():
-        raise ValidationError("驳回时请填写审批意见")
+        raise InspectionError(_("驳回时请填写审批意见"))
     original = correction.result
     visit = original.visit
     now = timezone.now()
     if approve:
         if current_result(visit) != original:
-            raise ValidationError("该结果已被更正，原申请不再适用")
+            raise InspectionError(_("该结果已被更正，原申请不再适用"))
         entry = entry_from_data(correction.proposed)
         slots = result_slots(original)
         chosen = _validate(
@@ -555,14 +542,7 @@ def correction_decide(*, correction: Correction, user: User, approve: bool, note
     correction.decided_at = now
     correction.decision_note = note.strip()
     correction.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "new_result"])
-    notify(
-        users=[correction.requested_by],
-        key=f"correction-decided:{correction.pk}",
-        kind="correction_decided",
-        title=f"更正申请{correction.get_status_display()}：{visit.target.name}",
-        body=correction.decision_note,
-        url=f"/inspections/visits/{visit.pk}/",
-    )
+    correction_decided_notify(correction)
     audit_record(
         actor=user,
         action="inspections.correction_approve" if approve else "inspections.correction_reject",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registries.access import require_perm
 from registries.audit import audit_record
+from registries.errors import RegistryError
 from registries.models import (
     ChecklistItem,
     ChecklistItemVersion,
@@ -73,8 +75,9 @@ def parse_citations(text: str) -> list[tuple[str, str]]:
             continue
         match = _CITATION.match(line)
         if match is None:
-            raise ValidationError(
-                f"第{number}行：检查依据应写成《法律法规名称》条款，例如《中华人民共和国食品安全法》第一百一十条"
+            raise RegistryError(
+                _("第%(line)d行：检查依据应写成《法律法规名称》条款，例如《中华人民共和国食品安全法》第一百一十条")
+                % {"line": number}
             )
         citations.append((match["law"].strip(), match["article"]))
     return citations
@@ -98,10 +101,10 @@ def item_version_create(
     """A change of an item is a new version; the old one stays, superseded, for the plans citing it."""
     require_perm(user, "registries.edit_item", item)
     if category not in ItemCategory.values:
-        raise ValidationError({"category": "事项类别无效"})
+        raise RegistryError({"category": _("事项类别无效")})
     unknown = [m for m in methods if m not in InspectionMethod.values]
     if unknown:
-        raise ValidationError({"methods": f"检查方式无效：{'、'.join(unknown)}"})
+        raise RegistryError({"methods": _("检查方式无效：%(methods)s") % {"methods": "、".join(unknown)}})
 
     # Lock the item row: two staff saving at once would otherwise both read version n and
     # both try to insert n+1 (or both supersede the same current version).
@@ -110,7 +113,7 @@ def item_version_create(
 
     bases = {b.pk: b for b in legal_bases}
     for law, article in new_citations:
-        basis, _ = LegalBasis.objects.get_or_create(law=law, article=article)
+        basis, _created = LegalBasis.objects.get_or_create(law=law, article=article)
         bases[basis.pk] = basis
     values = {
         "name": name.strip(),
@@ -123,7 +126,7 @@ def item_version_create(
     if current is not None:
         unchanged = all(getattr(current, f) == values[f] for f in VERSION_FIELDS)
         if unchanged and {b.pk for b in current.legal_bases.all()} == set(bases):
-            raise ValidationError("内容未作任何修改，未生成新版本")
+            raise RegistryError(_("内容未作任何修改，未生成新版本"))
 
     now = timezone.now()
     last = item.versions.order_by("-version").values_list("version", flat=True).first() or 0

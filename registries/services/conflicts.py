@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from registries import credit_code
 from registries.access import require_perm
 from registries.audit import audit_record
+from registries.errors import RegistryError
 from registries.models import Conflict, Inspector, Target, User
 
 
@@ -21,10 +22,10 @@ def target_by_key(raw: str) -> Target:
     """
     key = credit_code.normalise(raw)
     if not key:
-        raise ValidationError({"target_key": "请填写检查对象的统一社会信用代码或对象编号"})
+        raise RegistryError({"target_key": _("请填写检查对象的统一社会信用代码或对象编号")})
     target = Target.objects.filter(Q(credit_code=key) | Q(identifier=key)).first()
     if target is None:
-        raise ValidationError({"target_key": f"未找到统一社会信用代码或对象编号为 {key} 的检查对象"})
+        raise RegistryError({"target_key": _("未找到统一社会信用代码或对象编号为 %(key)s 的检查对象") % {"key": key}})
     return target
 
 
@@ -36,13 +37,18 @@ def conflict_declare(
     require_perm(user, "registries.declare_conflict", inspector)
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "请填写回避事由"})
+        raise RegistryError({"reason": _("请填写回避事由")})
     try:
         # The unique constraint (inspector, target) decides between two concurrent declarations.
         with transaction.atomic():
             conflict = Conflict.objects.create(inspector=inspector, target=target, reason=reason)
     except IntegrityError as exc:
-        raise ValidationError({"target_key": f"{inspector.name} 已申报过对 {target.name} 的回避"}) from exc
+        raise RegistryError(
+            {
+                "target_key": _("%(inspector)s 已申报过对 %(target)s 的回避")
+                % {"inspector": inspector.name, "target": target.name}
+            }
+        ) from exc
     audit_record(
         actor=user,
         request=request,

@@ -18,15 +18,16 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, CharField, Count, Expression, F, Func, Q, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registries.access import require_perm
 from registries.audit import audit_record
+from registries.errors import RegistryError
 from registries.models import (
     Department,
     DuplicateFlag,
@@ -108,7 +109,7 @@ def _star(ids: list[int], reason: str) -> Iterator[tuple[int, int, str]]:
 def _existing(pairs: Iterable[tuple[int, int, str]]) -> set[tuple[int, int, str]]:
     pairs = list(pairs)
     found: set[tuple[int, int, str]] = set()
-    firsts = sorted({first for first, _, _ in pairs})
+    firsts = sorted({first for first, *_rest in pairs})
     for start in range(0, len(firsts), 1000):
         chunk = firsts[start : start + 1000]
         found.update(DuplicateFlag.objects.filter(first_id__in=chunk).values_list("first_id", "second_id", "reason"))
@@ -147,7 +148,7 @@ def _lock_open_flag(flag: DuplicateFlag) -> DuplicateFlag:
     # the second finds it no longer open instead of merging twice.
     locked = DuplicateFlag.objects.select_for_update().select_related("first", "second").get(pk=flag.pk)
     if locked.status != DuplicateStatus.OPEN:
-        raise ValidationError(f"该疑似重复已处理（{locked.get_status_display()}），请刷新页面")
+        raise RegistryError(_("该疑似重复已处理（%(status)s），请刷新页面") % {"status": locked.get_status_display()})
     return locked
 
 
@@ -180,12 +181,15 @@ def duplicate_merge(*, user: User, flag: DuplicateFlag, keep: Target) -> Target:
     flag = _lock_open_flag(flag)
     _check_can_change(user, flag)
     if keep.pk not in (flag.first_id, flag.second_id):
-        raise ValidationError("保留的记录必须是这对疑似重复中的一条")
+        raise RegistryError(_("保留的记录必须是这对疑似重复中的一条"))
     keep, other = (flag.first, flag.second) if keep.pk == flag.first_id else (flag.second, flag.first)
     if other.credit_code and not keep.credit_code:
-        raise ValidationError(f"应保留有统一社会信用代码（{other.credit_code}）的记录「{other.name}」")
+        raise RegistryError(
+            _("应保留有统一社会信用代码（%(code)s）的记录「%(name)s」")
+            % {"code": other.credit_code, "name": other.name}
+        )
     if TargetStatus.MERGED in (keep.status, other.status):
-        raise ValidationError("其中一条记录已被合并，不能再次合并")
+        raise RegistryError(_("其中一条记录已被合并，不能再次合并"))
     now = timezone.now()
 
     keep.tags.add(*other.tags.all())

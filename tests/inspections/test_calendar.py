@@ -8,14 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspections.calendar import (
-    WorkingDays,
-    add_working_days,
-    calendar_year_enter,
-    next_year_missing,
-    working_days_between,
-)
 from inspections.models import CalendarDay, CalendarYear
+from inspections.services.calendar import calendar_year_enter, next_year_missing
+from inspections.workdays import WorkingDays, add_working_days, working_days_between
 
 pytestmark = pytest.mark.django_db
 

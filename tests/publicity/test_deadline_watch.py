@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from inspections.calendar import working_days_between
+from inspections.workdays import working_days_between
 from plans.models import Plan
 from publicity.watch import daily_watch
 from registries.models import Department, Notification, User

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspections.calendar import parse_day_lines
+from inspections.calendar_parsing import parse_day_lines
+from inspections.errors import InspectionError
 
 D = dt.date
 NAMES = st.sampled_from(["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节", ""])
@@ -28,7 +29,7 @@ def test_it_reads_ranges_and_single_days_as_the_notice_lists_them() -> None:
 
 
 def test_it_names_every_bad_line() -> None:
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(InspectionError) as caught:
         parse_day_lines("2027-02-30 春节\n2026-12-31 元旦\n明天\n2027-03-05..2027-03-01", 2027)
     message = str(caught.value)
     for expected in ("第 1 行", "第 2 行：日期不属于 2027 年", "第 3 行", "第 4 行：结束日期早于开始日期"):

@@ -169,7 +169,7 @@ def test_it_flags_a_deadline_in_an_unknown_year_and_tells_the_administrators_onc
 
 
 def test_it_recomputes_provisional_deadlines_when_the_year_is_entered(world: World, ivan: User, time_machine) -> None:  # type: ignore[no-untyped-def]
-    from inspections.calendar import calendar_year_enter
+    from inspections.services.calendar import calendar_year_enter
 
     time_machine.move_to(dt.datetime(2026, 12, 21, 9, tzinfo=SHANGHAI), tick=False)
     visit = visit_complete(visit=world.visits[0], user=ivan, visited_on=D(2026, 12, 18))

@@ -7,22 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registries.demo.county import AMR, CITY_AMR, DRC, ECO, EDU, FIRE, HOUSING, HRSS, STATS, TRANSPORT
 from registries.models import InspectionMethod
 
 ON_SITE = InspectionMethod.ON_SITE
 DOCS = InspectionMethod.DOCUMENTARY
 ONLINE = InspectionMethod.ONLINE
 
-CITY_AMR = "晋城市市场监督管理局"
-AMR = "阳城县市场监督管理局"
-DRC = "阳城县发展和改革局"
-STATS = "阳城县统计局"
-EDU = "阳城县教育局"
-TRANSPORT = "阳城县交通运输局"
-HOUSING = "阳城县住房和城乡建设局"
-HRSS = "阳城县人力资源和社会保障局"
-FIRE = "阳城县消防救援大队"
-ECO = "晋城市生态环境局阳城分局"
 
 MARKET = "市场监督管理部门"
 

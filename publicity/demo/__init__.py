@@ -1,6 +1,6 @@
 """A year of activity for the demo county, so that every dashboard figure means something.
 
-On top of `load_demo` (registries/demo.py): credit-risk tiers for the market entities, this
+On top of `load_demo` (registries/demo): credit-risk tiers for the market entities, this
 year's plans of the county market regulation bureau and of the development and reform
 bureau, published (and the two real sample tables of ../shared/samples as the 2022 and 2023
 plans, when they are there); draw rounds for most tasks; visits done, results entered through the services
@@ -342,8 +342,8 @@ class DemoActivity:
         return {"completed_on": completed_on.isoformat(), "findings": findings, "items": items}
 
     def visits(self) -> None:
-        from inspections.calendar import add_working_days
         from inspections.services.results import result_submit, visit_complete
+        from inspections.workdays import add_working_days
 
         visits = list(Visit.objects.select_related("target__current_tier").order_by("pk"))
         complete = set(
