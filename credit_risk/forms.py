@@ -13,20 +13,21 @@ from django.utils.translation import gettext_lazy as _
 from credit_risk.allocation import ALL_TIERS
 from credit_risk.models import Tier, TierPolicy
 from credit_risk.tables import TABLE_SUFFIXES
+from registries.text import CleanTextForm
 
 
-class TierSetForm(forms.Form):
+class TierSetForm(CleanTextForm):
     tier = forms.ChoiceField(label=_("信用风险分类"), choices=Tier.choices)
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ObservationForm(forms.Form):
+class ObservationForm(CleanTextForm):
     starts_on = forms.DateField(label=_("观察期开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("观察期结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("理由（新业态类型等）"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TierImportForm(forms.Form):
+class TierImportForm(CleanTextForm):
     file = forms.FileField(label=_("分类结果（.xlsx 或 .tsv：统一社会信用代码、信用风险分类）"))
     assessed_on = forms.DateField(label=_("分类日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -45,7 +46,7 @@ class TierImportForm(forms.Form):
         return upload
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(CleanTextForm):
     description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     warning_percent = forms.DecimalField(label=_("预警模型默认比例（%）"), min_value=0, max_value=100, decimal_places=2)
 

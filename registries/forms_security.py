@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registries.models import DEPARTMENT_ROLES, Department, Role, User
+from registries.text import CleanTextForm, CleanTextMixin
 
 TOKEN_WIDGET = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"})
 
 
-class PasswordChangeWithTokenForm(PasswordChangeForm):
+class PasswordChangeWithTokenForm(CleanTextMixin, PasswordChangeForm):
     """The old password, and for a user with a second factor a current TOTP code too.
 
     A stolen session or a password seen over a shoulder is not enough to take the account.
@@ -47,7 +48,7 @@ class PasswordChangeWithTokenForm(PasswordChangeForm):
         return token
 
 
-class AccountFilterForm(forms.Form):
+class AccountFilterForm(CleanTextForm):
     q = forms.CharField(label=_("账号或姓名"), required=False, max_length=150)
     role = forms.ChoiceField(label=_("角色"), required=False, choices=[("", _("全部")), *Role.choices])
     department = forms.ModelChoiceField(
@@ -60,7 +61,7 @@ class AccountFilterForm(forms.Form):
     )
 
 
-class AccountForm(forms.Form):
+class AccountForm(CleanTextForm):
     """What the security administrator may change of an account."""
 
     full_name = forms.CharField(label=_("姓名"), max_length=50)
@@ -133,11 +134,11 @@ class AccountCreateForm(AccountForm):
         return data
 
 
-class AccountPasswordResetForm(SetPasswordForm):
+class AccountPasswordResetForm(CleanTextMixin, SetPasswordForm):
     """A new initial password (the password rules apply); the user must change it at the next login."""
 
 
-class AccountOtpResetForm(forms.Form):
+class AccountOtpResetForm(CleanTextForm):
     confirm = forms.BooleanField(
         label=_("确认清除该用户的动态验证码设备（用户下次登录时须重新绑定）"),
         error_messages={"required": _("请勾选确认。")},

@@ -39,6 +39,7 @@ from registries.services.accounts import (
     user_password_change,
     user_password_reset,
 )
+from registries.text import CleanTextForm
 
 AUDIT_PAGE_SIZE = 50
 ACCOUNT_PAGE_SIZE = 50
@@ -75,7 +76,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     )
 
 
-class TokenForm(forms.Form):
+class TokenForm(CleanTextForm):
     token = forms.RegexField(
         label=_("动态验证码"),
         regex=r"^\d{6}$",
@@ -129,7 +130,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/otp_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(CleanTextForm):
     action = forms.CharField(label=_("操作"), required=False, max_length=64)
     username = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
     date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
