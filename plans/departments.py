@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from plans.parsing import name_key
-from registries.models import Department, DepartmentAlias, Level
+from registries.importing.department_names import Place, infer_place
+from registries.models import Department, DepartmentAlias, Level, RegionalDepartmentAlias
 
 LEVEL_PREFIX = {Level.PROVINCE: "省", Level.CITY: "市", Level.COUNTY: "县"}
 # How a plan names its own owner: "市局组织发起" in a city bureau's plan.
@@ -22,6 +23,12 @@ class DepartmentResolver:
                 self.names.setdefault(name_key(short), pk)
         for pk, name in DepartmentAlias.objects.values_list("department_id", "name"):
             self.names.setdefault(name_key(name), pk)
+        if owner is not None:
+            # kinds of department (教育部门) the owner's region mapped to its own bureaus
+            for pk, name in RegionalDepartmentAlias.objects.filter(region=owner.region).values_list(
+                "department_id", "name"
+            ):
+                self.names[name_key(name)] = pk
         for name, pk in (mapping or {}).items():
             self.names[name_key(name)] = pk
 
@@ -42,3 +49,8 @@ class DepartmentResolver:
             if candidate in self.names:
                 return self.names[candidate]
         return None
+
+
+def place_of(name: str, owner: Department) -> Place:
+    """Where a department created from `name` belongs: 市… the city's, 县… the county's, 省… the province's."""
+    return infer_place(name, owner.region)

@@ -6,34 +6,62 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from credit_risk.allocation import RatioSpec
-from credit_risk.tables import find_header, normalise_header, read_table
+from credit_risk.tables import TableRefusedError, normalise_header, read_table
 from plans import parsing
 from plans.parsing import CellError, DepartmentRef
+from registries.importing.columns import Column, ColumnSet, HeaderColumn, HeaderMatch, unknown_message
 
-# Canonical column -> header texts seen in real plans (and in our own export).
-COLUMNS: dict[str, set[str]] = {
-    "number": {"序号"},
-    "name": {"抽查任务名称", "任务名称", "抽查任务"},
-    "directed": {"抽查类型", "定向/不定向"},
-    "items": {"抽查事项", "抽查内容"},
-    "scope": {"抽查对象范围", "抽查对象"},
-    "ratio": {"抽查比例及频次", "抽查比例/数量", "抽查比例", "抽查比例和频次", "抽查比例及数量"},
-    "credit_rule": {"智慧监管(信用风险分类要求)", "信用风险分类管理", "信用风险分类要求", "信用风险分类"},
-    "period": {"抽查起止时间", "抽查时间", "起止时间"},
-    "initiator": {"发起部门", "发起主体/指导单位", "发起主体", "发起单位"},
-    "guide": {"指导单位"},
-    "cooperating": {"配合部门", "参与部门"},
-    "task_type": {"任务类型", "联合/内部"},
-    "mode": {"检查主体检查方式", "抽查方式", "检查方式", "抽查模式"},
-    "remark": {"备注"},
-}
+# Every column a plan table may have: Chinese label, header spellings seen in real plans
+# (and in our own export), keywords for the spellings not seen yet.
+PLAN_COLUMNS = ColumnSet(
+    [
+        Column("number", "序号", ("编号",)),
+        Column("name", "抽查任务名称", ("任务名称", "抽查任务", "抽查任务名"), (("任务", "名称"),)),
+        Column("directed", "抽查类型", ("定向/不定向", "是否定向", "定向或不定向"), (("定向",),)),
+        Column("items", "抽查事项", ("抽查内容", "检查事项", "抽查事项及内容", "检查内容"), (("事项",),)),
+        Column("scope", "抽查对象范围", ("抽查对象", "检查对象", "对象范围"), (("对象",),)),
+        Column(
+            "ratio",
+            "抽查比例",
+            ("抽查比例及频次", "抽查比例/数量", "抽查比例和频次", "抽查比例及数量", "比例及频次"),
+            (("比例",), ("频次",)),
+        ),
+        Column(
+            "credit_rule",
+            "信用风险分类要求",
+            ("智慧监管(信用风险分类要求)", "信用风险分类管理", "信用风险分类", "信用风险分类运用"),
+            (("信用", "风险"), ("信用", "分类"), ("风险", "分类"), ("分级", "分类")),
+        ),
+        Column("period", "抽查起止时间", ("抽查时间", "起止时间", "实施时间", "完成时限"), (("时间",), ("时限",), ("起止",))),
+        Column(
+            "initiator",
+            "发起部门",
+            ("发起主体/指导单位", "发起主体", "发起单位", "牵头部门", "牵头单位"),
+            (("发起",), ("牵头",)),
+        ),
+        Column("guide", "指导单位", ("指导部门",), (("指导",),)),
+        Column("cooperating", "配合部门", ("参与部门", "配合单位", "联合部门", "参与单位"), (("配合",), ("参与",))),
+        Column("task_type", "任务类型", ("联合/内部", "联合或内部"), (("联合", "内部"),)),
+        Column(
+            "mode",
+            "抽查方式",
+            ("检查主体检查方式", "检查方式", "抽查模式", "实施方式", "检查模式", "组织方式"),
+            (("方式",), ("模式",)),
+        ),
+        Column("remark", "备注", ("说明",)),
+    ]
+)
+COLUMNS: dict[str, set[str]] = {c.field: {c.label, *c.synonyms} for c in PLAN_COLUMNS.columns}
+
 # Text exports of tables with merged cells leave the lower cells of a merge empty.
 FILL_DOWN_IN_TEXT = ("items", "credit_rule", "period", "initiator", "mode")
 
@@ -129,6 +157,12 @@ class ParsedPlan:
     title: str
     tasks: list[ParsedTask]
     errors: list[str] = field(default_factory=list)
+    # every column of the file with the field it landed in (None: unknown, IGNORE: ignored)
+    headers: list[HeaderColumn] = field(default_factory=list)
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        return [h.text for h in self.headers if h.field is None]
 
     @property
     def unresolved(self) -> list[str]:
@@ -166,19 +200,30 @@ def parse_rows(
     year: int,
     resolve: Callable[[str], int | None],
     fill_down: bool,
+    overrides: Mapping[str, str] | None = None,
 ) -> ParsedPlan:
-    """Parse every task row; errors name the row number of the file and the reason."""
-    header_index, cols = find_header(rows, COLUMNS)
+    """Parse every task row; errors name the row number of the file and the reason.
+
+    `overrides` maps headers the user named (header -> field, or IGNORE). A column that
+    names no field is an error until mapped or ignored: nothing in the file is dropped unseen.
+    """
+    match: HeaderMatch | None = PLAN_COLUMNS.find_header(rows, overrides=overrides)
+    if match is None:
+        raise TableRefusedError(
+            _("在前 %(n)d 行中找不到表头（应有“抽查任务名称”“抽查比例”等列）") % {"n": 12}
+        )
+    header_index, cols = match.last_row, match.columns
     title = ""
-    for row in rows[:header_index]:
+    for row in rows[: match.first_row]:
         title = next((str(c).strip() for c in row if c not in (None, "")), "")
         if title:
             break
-    plan = ParsedPlan(title=title, tasks=[])
-    for required, label in (("name", "抽查任务名称"), ("ratio", "抽查比例")):
-        if required not in cols:
-            plan.errors.append(f"表头中没有“{label}”列")
-    if plan.errors:
+    plan = ParsedPlan(title=title, tasks=[], headers=match.headers)
+    if match.unknown:
+        plan.errors.append(unknown_message(match))
+    missing = [PLAN_COLUMNS.label(name) for name in ("name", "ratio") if name not in cols]
+    if missing:
+        plan.errors.append(_("表头中没有“%(c)s”列") % {"c": "”“".join(missing)})
         return plan
     previous: dict[str, str] = {}
     for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
@@ -186,6 +231,10 @@ def parse_rows(
         if not any(values.values()):
             continue
         if normalise_header(values.get("number")) == "序号":  # a repeated header on a new page
+            continue
+        last_task = plan.tasks[-1] if plan.tasks else None
+        if last_task is not None and _continues(values, last_task):
+            _continue_task(last_task, values, number, resolve)
             continue
         task = ParsedTask(row=number, number=0, name=values.get("name", ""))
         if fill_down:
@@ -237,7 +286,10 @@ def _parse_task(
     except CellError as exc:
         error(str(exc))
     task.credit_rule_text = values.get("credit_rule", "")
-    task.uses_tiers = "风险" in task.credit_rule_text
+    try:
+        task.uses_tiers = parsing.parse_uses_tiers(task.credit_rule_text)
+    except CellError as exc:
+        error(str(exc))
     task.period_text = values.get("period", "")
     if task.period_text:
         try:
@@ -274,6 +326,54 @@ def _parse_task(
     task.task_type = "joint" if joint else "internal"
 
 
-def parse_file(path: Path, *, year: int, resolve: Callable[[str], int | None]) -> ParsedPlan:
-    rows = read_table(path)
-    return parse_rows(rows, year=year, resolve=resolve, fill_down=path.suffix.lower() != ".xlsx")
+def _continues(values: dict[str, str], task: ParsedTask) -> bool:
+    """A continuation row: no number and no name of its own (or those of the task above,
+    repeated by merged cells), carrying more of the task above (a second department, more items)."""
+    number, name = values.get("number", ""), values.get("name", "")
+    if not number and not name:
+        return True
+    return bool(number) and parsing.clean(number) == str(task.number) and name == task.name
+
+
+def _continue_task(task: ParsedTask, values: dict[str, str], row: int, resolve: Callable[[str], int | None]) -> None:
+    def more(old: str, new: str) -> str:
+        return old if not new or new in old else f"{old}\n{new}" if old else new
+
+    items = values.get("items", "")
+    if items and items not in task.items_text:
+        task.items_text = more(task.items_text, items)
+        task.items = parsing.split_items(task.items_text)
+    for key in ("initiator", "cooperating"):
+        text = values.get(key, "")
+        if key == "initiator":
+            text = parsing.split_initiator(text)[0]
+        for ref in parsing.split_departments(text, resolve):
+            if ref not in task.cooperating and ref not in task.initiator:
+                task.cooperating.append(ref)
+    task.remark = more(task.remark, values.get("remark", ""))
+    task.warnings.append(_("第 %(r)d 行：续行，并入第 %(t)d 行的任务") % {"r": row, "t": task.row})
+    if task.task_type == "internal" and task.cooperating:
+        task.task_type = "joint"
+
+
+def read_rows(path: Path) -> list[list[object]]:
+    """The first sheet of .xlsx/.xls, or a text table (UTF-8, UTF-8 with BOM or GB18030)."""
+    if path.suffix.lower() == ".xls":
+        from registries.importing import workbook
+
+        try:
+            return workbook.read_sheet(path)
+        except workbook.WorkbookRefused as exc:
+            raise TableRefusedError(str(exc)) from exc
+    return read_table(path)
+
+
+def parse_file(
+    path: Path,
+    *,
+    year: int,
+    resolve: Callable[[str], int | None],
+    overrides: Mapping[str, str] | None = None,
+) -> ParsedPlan:
+    rows = read_rows(path)
+    return parse_rows(rows, year=year, resolve=resolve, fill_down=path.suffix.lower() != ".xlsx", overrides=overrides)

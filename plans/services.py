@@ -12,13 +12,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plans.departments import DepartmentResolver
+from plans.departments import DepartmentResolver, place_of
 from plans.exporting import plan_to_dict
 from plans.importing import ParsedPlan, ParsedTask, parse_file
 from plans.models import Adjustment, AdjustmentStatus, Plan, PlanStatus, PlanVersion, Task
 from plans.parsing import name_key
 from registries.audit import audit_record
-from registries.models import ChecklistItemVersion, Department, DepartmentAlias, Tag, User
+from registries.importing.department_names import Place
+from registries.models import ChecklistItemVersion, Department, DepartmentAlias, Region, Tag, User
 
 
 class PlanImportError(Exception):
@@ -29,15 +30,28 @@ class PlanImportError(Exception):
         self.messages = messages
 
 
-def plan_parse(*, path: Path, year: int, owner: Department, mapping: dict[str, int] | None = None) -> ParsedPlan:
-    """Parse a plan table for preview; writes nothing."""
-    return parse_file(path, year=year, resolve=DepartmentResolver(owner, mapping))
+def plan_parse(
+    *,
+    path: Path,
+    year: int,
+    owner: Department,
+    mapping: dict[str, int] | None = None,
+    overrides: dict[str, str] | None = None,
+) -> ParsedPlan:
+    """Parse a plan table for preview; writes nothing. `overrides`: header -> field or IGNORE."""
+    return parse_file(path, year=year, resolve=DepartmentResolver(owner, mapping), overrides=overrides)
 
 
 def departments_resolve(
-    *, owner: Department, mapping: dict[str, int], create: list[str], user: User | None
+    *,
+    owner: Department,
+    mapping: dict[str, int],
+    create: list[str],
+    user: User | None,
+    places: dict[str, tuple[str, int]] | None = None,
 ) -> dict[str, int]:
-    """Remember each mapped name as an alias of its department; create the new ones at the owner's level and region."""
+    """Remember each mapped name as an alias of its department; create the new ones at the level and
+    region their name says (市… the city's, 县… the county's), or as corrected in `places` (name -> (level, region id))."""
     resolved: dict[str, int] = {}
     for name, pk in mapping.items():
         key = name_key(name)
@@ -46,8 +60,12 @@ def departments_resolve(
             DepartmentAlias.objects.create(department=department, name=key)
         resolved[name] = pk
     for name in create:
+        place = place_of(name, owner)
+        if places and name in places:
+            level, region_id = places[name]
+            place = Place(level, Region.objects.get(pk=region_id))
         department, _created = Department.objects.get_or_create(
-            name=name_key(name), defaults={"level": owner.level, "region": owner.region}
+            name=name_key(name), defaults={"level": place.level, "region": place.region}
         )
         resolved[name] = department.pk
     return resolved
@@ -103,6 +121,8 @@ def plan_import(
     create: list[str] | None = None,
     create_departments: bool = False,
     title: str = "",
+    overrides: dict[str, str] | None = None,
+    places: dict[str, tuple[str, int]] | None = None,
 ) -> Plan:
     """Create a draft plan from a table. Unresolved names or bad rows: nothing is written.
 
@@ -111,15 +131,17 @@ def plan_import(
     """
     resolved: dict[str, int] = {}
     if mapping or create:
-        resolved = departments_resolve(owner=owner, mapping=mapping or {}, create=create or [], user=user)
-    parsed = plan_parse(path=path, year=year, owner=owner, mapping=resolved)
+        resolved = departments_resolve(
+            owner=owner, mapping=mapping or {}, create=create or [], user=user, places=places
+        )
+    parsed = plan_parse(path=path, year=year, owner=owner, mapping=resolved, overrides=overrides)
     if parsed.all_errors:
         raise PlanImportError(parsed.all_errors)
     if parsed.unresolved:
         if not create_departments:
             raise PlanImportError([_("无法识别的部门：%(n)s") % {"n": "、".join(parsed.unresolved)}])
         resolved |= departments_resolve(owner=owner, mapping={}, create=parsed.unresolved, user=user)
-        parsed = plan_parse(path=path, year=year, owner=owner, mapping=resolved)
+        parsed = plan_parse(path=path, year=year, owner=owner, mapping=resolved, overrides=overrides)
     if Plan.objects.filter(owner=owner, year=year).exists():
         raise PlanImportError([_("%(o)s 已有 %(y)d 年度计划") % {"o": owner, "y": year}])
     plan = Plan.objects.create(

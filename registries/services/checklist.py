@@ -24,6 +24,8 @@ from registries.models import (
 
 # Fields of a version that a new version may change; `item`, `version` and the dates are set here.
 VERSION_FIELDS = ("name", "category", "object_type", "inspecting_body", "content", "methods")
+# Fields an edit does not touch: a new version carries them over from the current one.
+CARRIED_FIELDS = ("list_category", "compiled_by", "initiating_departments", "cooperating_departments")
 _CITATION = re.compile(r"^\s*《(?P<law>[^》]+)》\s*(?P<article>.*?)\s*$")
 
 
@@ -110,14 +112,15 @@ def item_version_create(
         raise PermissionDenied
     if category not in ItemCategory.values:
         raise ValidationError({"category": "事项类别无效"})
-    unknown = [m for m in methods if m not in InspectionMethod.values]
-    if unknown:
-        raise ValidationError({"methods": f"检查方式无效：{'、'.join(unknown)}"})
-
     # Lock the item row: two staff saving at once would otherwise both read version n and
     # both try to insert n+1 (or both supersede the same current version).
     ChecklistItem.objects.select_for_update().filter(pk=item.pk).first()
     current = item.versions.filter(superseded_at__isnull=True).prefetch_related("legal_bases").first()
+    # Methods are an open vocabulary on import (专业机构核查, 抽样检测): a version keeps those it had.
+    kept = set(current.methods) if current is not None else set()
+    unknown = [m for m in methods if m not in InspectionMethod.values and m not in kept]
+    if unknown:
+        raise ValidationError({"methods": f"检查方式无效：{'、'.join(unknown)}"})
 
     bases = {b.pk: b for b in legal_bases}
     for law, article in new_citations:
@@ -131,6 +134,7 @@ def item_version_create(
         "content": content.strip(),
         "methods": list(dict.fromkeys(methods)),
     }
+    carried = {f: getattr(current, f) for f in CARRIED_FIELDS} if current is not None else {}
     if current is not None:
         unchanged = all(getattr(current, f) == values[f] for f in VERSION_FIELDS)
         if unchanged and {b.pk for b in current.legal_bases.all()} == set(bases):
@@ -140,7 +144,9 @@ def item_version_create(
     last = item.versions.order_by("-version").values_list("version", flat=True).first() or 0
     if current is not None:
         ChecklistItemVersion.objects.filter(pk=current.pk).update(superseded_at=now)
-    version = ChecklistItemVersion.objects.create(item=item, version=last + 1, created_at=now, **values)
+    version = ChecklistItemVersion.objects.create(
+        item=item, version=last + 1, created_at=now, **values, **carried
+    )
     version.legal_bases.set(bases.values())
     audit_record(
         actor=user,
