@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from registries.importing.workbook import clean_text
+from registries.importing.workbook import clean_text, strip_controls
 
 # Export prefixes these with an apostrophe so no spreadsheet reads them as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -53,7 +53,7 @@ class Rollback(Exception):  # noqa: N818 - control flow, never shown
 def text(value: object) -> str:
     """A cell as clean text; an exported apostrophe guard before a formula character is dropped."""
     # The common case (a str cell) without clean_text's type checks.
-    result = " ".join(value.split()) if isinstance(value, str) else clean_text(value)
+    result = " ".join(strip_controls(value).split()) if isinstance(value, str) else clean_text(value)
     if result[:1] == "'" and result[1:2] and result[1] in FORMULA_TRIGGERS:
         return result[1:]
     return result
