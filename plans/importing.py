@@ -15,52 +15,54 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from credit_risk.allocation import RatioSpec
-from credit_risk.tables import TableRefusedError, normalise_header, read_table
+from credit_risk.tables import TableRefusedError, normalise_header
 from plans import parsing
 from plans.parsing import CellError, DepartmentRef
-from registries.importing.columns import Column, ColumnSet, HeaderColumn, HeaderMatch, unknown_message
+from registries.importing.columns import unknown_message
+from registries.importing.headers import Column, ColumnMatch, HeaderSpec, find_header
+from registries.importing.workbook import TEXT, XLS, SheetReader, WorkbookRefused
 
 # Every column a plan table may have: Chinese label, header spellings seen in real plans
 # (and in our own export), keywords for the spellings not seen yet.
-PLAN_COLUMNS = ColumnSet(
+PLAN_COLUMNS = HeaderSpec(
     [
         Column("number", "序号", ("编号",)),
-        Column("name", "抽查任务名称", ("任务名称", "抽查任务", "抽查任务名"), (("任务", "名称"),)),
-        Column("directed", "抽查类型", ("定向/不定向", "是否定向", "定向或不定向"), (("定向",),)),
-        Column("items", "抽查事项", ("抽查内容", "检查事项", "抽查事项及内容", "检查内容"), (("事项",),)),
-        Column("scope", "抽查对象范围", ("抽查对象", "检查对象", "对象范围"), (("对象",),)),
+        Column("name", "抽查任务名称", ("任务名称", "抽查任务", "抽查任务名"), ("任务名称", "任务")),
+        Column("directed", "抽查类型", ("定向/不定向", "是否定向", "定向或不定向"), ("定向",)),
+        Column("items", "抽查事项", ("抽查内容", "检查事项", "抽查事项及内容", "检查内容"), ("事项",)),
+        Column("scope", "抽查对象范围", ("抽查对象", "检查对象", "对象范围"), ("对象",)),
         Column(
             "ratio",
             "抽查比例",
             ("抽查比例及频次", "抽查比例/数量", "抽查比例和频次", "抽查比例及数量", "比例及频次"),
-            (("比例",), ("频次",)),
+            ("比例", "频次"),
         ),
         Column(
             "credit_rule",
             "信用风险分类要求",
             ("智慧监管(信用风险分类要求)", "信用风险分类管理", "信用风险分类", "信用风险分类运用"),
-            (("信用", "风险"), ("信用", "分类"), ("风险", "分类"), ("分级", "分类")),
+            ("信用风险", "信用分类", "风险分类", "信用", "分级分类"),
         ),
-        Column("period", "抽查起止时间", ("抽查时间", "起止时间", "实施时间", "完成时限"), (("时间",), ("时限",), ("起止",))),
+        Column("period", "抽查起止时间", ("抽查时间", "起止时间", "实施时间", "完成时限"), ("时间", "时限", "起止")),
         Column(
             "initiator",
             "发起部门",
             ("发起主体/指导单位", "发起主体", "发起单位", "牵头部门", "牵头单位"),
-            (("发起",), ("牵头",)),
+            ("发起", "牵头"),
         ),
-        Column("guide", "指导单位", ("指导部门",), (("指导",),)),
-        Column("cooperating", "配合部门", ("参与部门", "配合单位", "联合部门", "参与单位"), (("配合",), ("参与",))),
-        Column("task_type", "任务类型", ("联合/内部", "联合或内部"), (("联合", "内部"),)),
+        Column("guide", "指导单位", ("指导部门",), ("指导",)),
+        Column("cooperating", "配合部门", ("参与部门", "配合单位", "联合部门", "参与单位"), ("配合", "参与")),
+        Column("task_type", "任务类型", ("联合/内部", "联合或内部"), ("联合",)),
         Column(
             "mode",
             "抽查方式",
             ("检查主体检查方式", "检查方式", "抽查模式", "实施方式", "检查模式", "组织方式"),
-            (("方式",), ("模式",)),
+            ("方式", "模式"),
         ),
         Column("remark", "备注", ("说明",)),
     ]
 )
-COLUMNS: dict[str, set[str]] = {c.field: {c.label, *c.synonyms} for c in PLAN_COLUMNS.columns}
+COLUMNS: dict[str, set[str]] = {c.field: {c.label, *c.synonyms} for c in PLAN_COLUMNS.columns.values()}
 
 # Text exports of tables with merged cells leave the lower cells of a merge empty.
 FILL_DOWN_IN_TEXT = ("items", "credit_rule", "period", "initiator", "mode")
@@ -158,11 +160,11 @@ class ParsedPlan:
     tasks: list[ParsedTask]
     errors: list[str] = field(default_factory=list)
     # every column of the file with the field it landed in (None: unknown, IGNORE: ignored)
-    headers: list[HeaderColumn] = field(default_factory=list)
+    headers: list[ColumnMatch] = field(default_factory=list)
 
     @property
     def unknown_columns(self) -> list[str]:
-        return [h.text for h in self.headers if h.field is None]
+        return [c.header for c in self.headers if c.unknown and c.header]
 
     @property
     def unresolved(self) -> list[str]:
@@ -207,18 +209,17 @@ def parse_rows(
     `overrides` maps headers the user named (header -> field, or IGNORE). A column that
     names no field is an error until mapped or ignored: nothing in the file is dropped unseen.
     """
-    match: HeaderMatch | None = PLAN_COLUMNS.find_header(rows, overrides=overrides)
-    if match is None:
-        raise TableRefusedError(
-            _("在前 %(n)d 行中找不到表头（应有“抽查任务名称”“抽查比例”等列）") % {"n": 12}
-        )
-    header_index, cols = match.last_row, match.columns
+    try:
+        match = find_header(rows, PLAN_COLUMNS, overrides=overrides)
+    except WorkbookRefused as exc:
+        raise TableRefusedError(str(exc)) from exc
+    header_index, cols = match.data_start - 1, match.fields
     title = ""
-    for row in rows[: match.first_row]:
+    for row in rows[: match.rows[0]]:
         title = next((str(c).strip() for c in row if c not in (None, "")), "")
         if title:
             break
-    plan = ParsedPlan(title=title, tasks=[], headers=match.headers)
+    plan = ParsedPlan(title=title, tasks=[], headers=match.columns)
     if match.unknown:
         plan.errors.append(unknown_message(match))
     missing = [PLAN_COLUMNS.label(name) for name in ("name", "ratio") if name not in cols]
@@ -356,16 +357,16 @@ def _continue_task(task: ParsedTask, values: dict[str, str], row: int, resolve: 
         task.task_type = "joint"
 
 
-def read_rows(path: Path) -> list[list[object]]:
-    """The first sheet of .xlsx/.xls, or a text table (UTF-8, UTF-8 with BOM or GB18030)."""
-    if path.suffix.lower() == ".xls":
-        from registries.importing import workbook
-
-        try:
-            return workbook.read_sheet(path)
-        except workbook.WorkbookRefused as exc:
-            raise TableRefusedError(str(exc)) from exc
-    return read_table(path)
+def read_rows(path: Path) -> tuple[list[list[object]], bool]:
+    """The first sheet of an .xlsx/.xls file, or a CSV/TSV text (UTF-8, BOM, GB18030), and whether
+    blank cells below a merged-looking group are to be filled from the row above (files that
+    carry no merged ranges: text, and .xls saved without them)."""
+    try:
+        with SheetReader(path) as reader:
+            rows = list(reader)
+            return rows, reader.format == TEXT or (reader.format == XLS and not reader.merges)
+    except WorkbookRefused as exc:
+        raise TableRefusedError(str(exc)) from exc
 
 
 def parse_file(
@@ -375,5 +376,5 @@ def parse_file(
     resolve: Callable[[str], int | None],
     overrides: Mapping[str, str] | None = None,
 ) -> ParsedPlan:
-    rows = read_rows(path)
-    return parse_rows(rows, year=year, resolve=resolve, fill_down=path.suffix.lower() != ".xlsx", overrides=overrides)
+    rows, fill_down = read_rows(path)
+    return parse_rows(rows, year=year, resolve=resolve, fill_down=fill_down, overrides=overrides)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -12,13 +14,17 @@ from django.utils import timezone
 
 from registries.access import REGISTRY_WRITE_ROLES, has_role
 from registries.audit import audit_record
+from registries.importing.common import ImportResult, Rollback, RowError
 from registries.models import (
     ChecklistItem,
     ChecklistItemVersion,
+    Department,
     InspectionMethod,
     ItemCategory,
     ItemClaim,
     LegalBasis,
+    Level,
+    Region,
     User,
 )
 
@@ -156,3 +162,95 @@ def item_version_create(
         detail={"item": item.code, "version": version.version},
     )
     return version
+
+
+# --- importing a published checklist -----------------------------------------------------
+
+
+@dataclass
+class ChecklistImportResult(ImportResult):
+    warnings: list[RowError] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # 'header → label' for every column of the file
+    unknown_departments: list[str] = field(default_factory=list)  # names no department answers to
+    created_departments: list[str] = field(default_factory=list)
+
+
+def checklist_import(
+    *,
+    path: Path,
+    department: Department | None = None,
+    actor: User | None = None,
+    dry_run: bool = False,
+    atomic: bool = False,
+    create_departments: bool = False,
+    aliases: dict[str, Department] | None = None,
+    overrides: dict[str, str] | None = None,
+) -> ChecklistImportResult:
+    """Import a published checklist: items versioned, claimed by the departments they name.
+
+    `aliases` maps a kind of department (教育部门) to a bureau: remembered for `department`'s
+    region, so the next list of the same province maps itself. Departments no name resolves
+    refuse the whole file unless `create_departments` (created at the level and region their
+    name says). Nothing is written on a dry run, nor on any rejection when `atomic`.
+    """
+    from registries.importing import items as item_import
+    from registries.importing.columns import describe_lines
+    from registries.importing.headers import Header
+    from registries.importing.department_names import DepartmentNames, create_department, infer_place, remember_kind
+    from registries.importing.department_names import key as name_key
+
+    parsed = item_import.parse_items(path, overrides=overrides)
+    result = ChecklistImportResult(total=parsed.total, errors=list(parsed.errors), warnings=list(parsed.warnings))
+    result.headers = describe_lines(Header((), 0, parsed.headers), item_import.ITEM_COLUMNS)
+    home = department.region if department is not None else Region.objects.filter(parent__isnull=True).first()
+    try:
+        with transaction.atomic():
+            for kind, target in (aliases or {}).items():
+                if home is None:
+                    raise ValidationError("没有行政区划，无法记录部门类别的对应关系")
+                remember_kind(region=home, name=kind, department=target)
+            resolve = DepartmentNames(department.region if department is not None else None)
+            unknown = [name for name in parsed.departments if resolve(name) is None]
+            if unknown and create_departments and home is not None:
+                for name in unknown:
+                    place = infer_place(name, home)
+                    resolve.names[name_key(name)] = create_department(name, place).pk
+                    result.created_departments.append(f"{name}（{Level(place.level).label}，{place.region.name}）")
+                unknown = []
+            result.unknown_departments = unknown
+            refuse = bool(unknown) or (atomic and bool(result.errors)) or not parsed.rows
+            if not refuse:
+                result.created, result.updated, result.unchanged = item_import.write_items(
+                    parsed.rows, actor=actor, resolve=resolve
+                )
+            if dry_run or refuse:
+                raise Rollback
+            audit_record(
+                actor=actor,
+                action="registry.import",
+                detail={
+                    "kind": "items",
+                    "file": Path(path).name,
+                    "department": department.name if department else "",
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "rejected": result.rejected,
+                    "created_departments": result.created_departments,
+                },
+            )
+            result.applied = True
+    except Rollback:
+        pass
+    if result.unknown_departments:
+        rows = "；".join(f"{n}（第{parsed.departments[n]}行）" for n in result.unknown_departments)
+        result.message = (
+            f"无法识别的部门：{rows}。未导入：请用 --alias '名称=部门' 对应到已有部门，或加 --create-departments 新建"
+        )
+    elif not parsed.rows:
+        result.message = "没有可导入的事项，未做任何修改"
+    elif atomic and result.errors:
+        result.message = f"有{result.rejected}行被拒绝，已按“全部成功才导入”的要求放弃整个文件，未做任何修改"
+    elif dry_run:
+        result.message = "预览：以上为将要发生的修改，尚未写入"
+    return result

@@ -12,7 +12,8 @@ from credit_risk.tables import TableRefusedError
 from plans.departments import place_of
 from plans.importing import PLAN_COLUMNS
 from plans.parsing import name_key
-from registries.importing.columns import IGNORE, parse_assignments
+from registries.importing.columns import parse_assignments
+from registries.importing.headers import Header, describe
 from plans.services import PlanImportError, plan_import, plan_parse
 from registries.models import Department, DepartmentAlias, Level
 
@@ -67,9 +68,8 @@ class Command(BaseCommand):
                     f"\t{'信用风险分类' if task.uses_tiers else '-'}"
                 )
         if options["dry_run"] or parsed.unknown_columns:
-            for h in parsed.headers:
-                target = "未识别" if h.field is None else "忽略" if h.field == IGNORE else PLAN_COLUMNS.label(h.field)
-                self.stdout.write(f"列 {h.text} → {target}")
+            for written, target in describe(Header((), 0, parsed.headers), PLAN_COLUMNS):
+                self.stdout.write(f"列 {written} → {target}")
         for message in parsed.all_errors:
             self.stderr.write(message)
         if parsed.unresolved:
