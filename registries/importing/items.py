@@ -34,8 +34,8 @@ from pathlib import Path
 from django.utils import timezone
 
 from registries.importing.columns import unknown_message
-from registries.importing.headers import Column, ColumnMatch, HeaderSpec, find_header
 from registries.importing.common import Rejected, RowError, cell, is_blank, text
+from registries.importing.headers import Column, ColumnMatch, HeaderSpec, find_header
 from registries.importing.workbook import TEXT, XLS, SheetReader
 from registries.models import (
     ChecklistItem,
