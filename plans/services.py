@@ -51,7 +51,8 @@ def departments_resolve(
     places: dict[str, tuple[str, int]] | None = None,
 ) -> dict[str, int]:
     """Remember each mapped name as an alias of its department; create the new ones at the level and
-    region their name says (市… the city's, 县… the county's), or as corrected in `places` (name -> (level, region id))."""
+    region their name says (市… the city's, 县… the county's), or as corrected in `places`
+    (name -> (level, region id))."""
     resolved: dict[str, int] = {}
     for name, pk in mapping.items():
         key = name_key(name)

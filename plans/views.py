@@ -21,8 +21,8 @@ from credit_risk.allocation import describe
 from credit_risk.models import Tier
 from credit_risk.tables import TableRefusedError
 from plans import selectors, services
-from plans.exporting import plan_to_dict, plan_to_xlsx
 from plans.departments import place_of
+from plans.exporting import plan_to_dict, plan_to_xlsx
 from plans.forms import AdjustmentForm, DecisionForm, PlanUploadForm, TaskScopeForm
 from plans.importing import PLAN_COLUMNS, ParsedPlan
 from plans.models import Adjustment, AdjustmentStatus, Plan, Task

@@ -80,9 +80,7 @@ class DepartmentNames:
 
 def remember_kind(*, region: Region, name: str, department: Department) -> None:
     """Record that `region` maps the kind `name` to `department` (used by later imports)."""
-    RegionalDepartmentAlias.objects.update_or_create(
-        region=region, name=key(name), defaults={"department": department}
-    )
+    RegionalDepartmentAlias.objects.update_or_create(region=region, name=key(name), defaults={"department": department})
 
 
 def create_department(name: str, place: Place) -> Department:

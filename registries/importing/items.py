@@ -60,7 +60,9 @@ ITEM_COLUMNS = HeaderSpec(
         Column("compiled_by", "编制单位", ("编制部门", "制定单位", "制定部门"), ("编制",)),
         Column("initiator", "发起部门", ("牵头部门", "发起单位", "牵头单位"), ("发起", "牵头")),
         Column("cooperating", "配合部门", ("参与部门", "联合部门", "配合单位", "参与单位"), ("配合", "参与")),
-        Column("category", "事项类别", ("事项类型", "重点/一般", "是否重点", "重点事项/一般事项", "事项性质"), ("重点",)),
+        Column(
+            "category", "事项类别", ("事项类型", "重点/一般", "是否重点", "重点事项/一般事项", "事项性质"), ("重点",)
+        ),
         Column(
             "list_category",
             "抽查类别",
@@ -194,8 +196,8 @@ def parse_category(raw: str) -> str:
 def parse_methods(raw: str) -> list[str]:
     """Methods as a list writes them: known spellings to the three methods, any other kept, normalised."""
     methods: list[str] = []
-    for part in filter(None, _METHOD_SPLIT.split(_norm(raw))):
-        part = part.strip("。.")
+    for word in filter(None, _METHOD_SPLIT.split(_norm(raw))):
+        part = word.strip("。.")
         if not part:
             continue
         known = _METHODS.get(part)
@@ -290,14 +292,23 @@ def parse_item_rows(
         own_keys = [k for k in keys if raw(values, k) and (index, cols[k]) not in covered]
         if started and not own_keys:
             if current is not None:
-                _continue(current, values, raw, number, parsed, cols)
+                _continue(current, values, raw, number=number, parsed=parsed)
             continue
         started = True
         parsed.total += 1
         try:
             if not fill_down:
                 group.clear()
-            current = _item(values, raw, number, cols, group, compiled_by, mark_in_list_category, parsed)
+            current = _item(
+                values,
+                raw,
+                number=number,
+                cols=cols,
+                group=group,
+                compiled_by=compiled_by,
+                mark_in_list_category=mark_in_list_category,
+                parsed=parsed,
+            )
             if not current.code:
                 owners = current.departments or current.initiators or ([compiled_by] if compiled_by else [])
                 identity = (tuple(owners), current.name)
@@ -318,15 +329,16 @@ def parse_item_rows(
         parsed.rows.append(current)
         for name in current.claimants:
             parsed.departments.setdefault(name, number)
-    for row in parsed.rows:
-        if not row.object_type:
-            parsed.warnings.append(RowError(row.row, "检查对象为空"))
+    for item in parsed.rows:
+        if not item.object_type:
+            parsed.warnings.append(RowError(item.row, "检查对象为空"))
     return parsed
 
 
 def _item(
     values: list[object],
     raw: Callable[[list[object], str], str],
+    *,
     number: int,
     cols: dict[str, int],
     group: dict[str, str],
@@ -396,9 +408,9 @@ def _continue(
     item: ItemRow,
     values: list[object],
     raw: Callable[[list[object], str], str],
+    *,
     number: int,
     parsed: ParsedItems,
-    cols: dict[str, int],
 ) -> None:
     """A continuation row: its legal bases, departments, methods and content join the item above."""
     for citation in parse_citations(raw(values, "legal_basis")):

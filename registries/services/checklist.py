@@ -150,9 +150,7 @@ def item_version_create(
     last = item.versions.order_by("-version").values_list("version", flat=True).first() or 0
     if current is not None:
         ChecklistItemVersion.objects.filter(pk=current.pk).update(superseded_at=now)
-    version = ChecklistItemVersion.objects.create(
-        item=item, version=last + 1, created_at=now, **values, **carried
-    )
+    version = ChecklistItemVersion.objects.create(item=item, version=last + 1, created_at=now, **values, **carried)
     version.legal_bases.set(bases.values())
     audit_record(
         actor=user,
@@ -195,9 +193,9 @@ def checklist_import(
     """
     from registries.importing import items as item_import
     from registries.importing.columns import describe_lines
-    from registries.importing.headers import Header
     from registries.importing.department_names import DepartmentNames, create_department, infer_place, remember_kind
     from registries.importing.department_names import key as name_key
+    from registries.importing.headers import Header
 
     parsed = item_import.parse_items(path, overrides=overrides)
     result = ChecklistImportResult(total=parsed.total, errors=list(parsed.errors), warnings=list(parsed.warnings))

@@ -225,7 +225,9 @@ def test_it_sets_a_task_scope_and_shows_the_counts_the_policy_draws(
 
 
 def test_it_refuses_an_upload_over_the_size_limit_and_stores_nothing(
-    client: Client, county_staff: User, settings  # type: ignore[no-untyped-def]
+    client: Client,
+    county_staff: User,
+    settings,  # type: ignore[no-untyped-def]
 ) -> None:
     settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
     client.force_login(county_staff)
@@ -238,7 +240,9 @@ def test_it_refuses_an_upload_over_the_size_limit_and_stores_nothing(
 
 
 def test_stored_uploads_are_removed_once_imported_or_abandoned(
-    client: Client, county_staff: User, settings  # type: ignore[no-untyped-def]
+    client: Client,
+    county_staff: User,
+    settings,  # type: ignore[no-untyped-def]
 ) -> None:
     folder = settings.MEDIA_ROOT / "plan_imports"
     client.force_login(county_staff)
@@ -256,7 +260,9 @@ def test_stored_uploads_are_removed_once_imported_or_abandoned(
 
 
 def test_the_preview_maps_an_unknown_column_and_places_a_new_department(
-    client: Client, county_staff: User, tmp_path  # type: ignore[no-untyped-def]
+    client: Client,
+    county_staff: User,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     from registries.models import Level
     from tests.factories import RegionFactory
@@ -267,7 +273,17 @@ def test_the_preview_maps_an_unknown_column_and_places_a_new_department(
     county.parent = city
     county.save()
     rows = [
-        ["序号", "抽查任务名称", "抽查比例", "信用风险分类运用", "抽查方式", "抽查时间", "发起部门", "配合部门", "联系电话"],
+        [
+            "序号",
+            "抽查任务名称",
+            "抽查比例",
+            "信用风险分类运用",
+            "抽查方式",
+            "抽查时间",
+            "发起部门",
+            "配合部门",
+            "联系电话",
+        ],
         [1, "粮食收购企业联合检查", "10%", "是", "县抽县查", "3月-10月", "县发改局", "市粮食和物资储备局", "0356-1"],
     ]
     path = write_xlsx(tmp_path / "plan.xlsx", rows)

@@ -33,7 +33,11 @@ LIST_CATEGORIES = ["食品安全", "特种设备安全", "工业产品质量", "
 LONG_BASIS = (
     "国务院关于加强和规范事中事后监管的指导意见（国发〔2019〕18号）：" + "依法对市场主体的经营行为开展随机抽查，" * 20
 )
-LONG_ARTICLE = "第一百二十二条 " + "违反本法规定，未取得食品生产经营许可从事食品生产经营活动的，由县级以上人民政府食品安全监督管理部门没收违法所得，" * 3
+LONG_ARTICLE = (
+    "第一百二十二条 "
+    + "违反本法规定，未取得食品生产经营许可从事食品生产经营活动的，由县级以上人民政府食品安全监督管理部门没收违法所得，"
+    * 3
+)
 
 
 @pytest.fixture
@@ -45,7 +49,18 @@ def province(db) -> Department:  # type: ignore[no-untyped-def]
 def provincial_list(path: Path, items: int = 120) -> tuple[Path, list[dict[str, object]]]:
     """A province's list: title and 编制单位 rows, a two-row header, every item over 1-3 rows
     (key cells merged, one legal basis per row), 抽查类别 merged over blocks of ten items."""
-    header_top = ["序号", "事项类别", "抽查类别", "抽查事项", "", "检查对象", "检查依据", "检查主体", "检查方式", "编制单位"]
+    header_top = [
+        "序号",
+        "事项类别",
+        "抽查类别",
+        "抽查事项",
+        "",
+        "检查对象",
+        "检查依据",
+        "检查主体",
+        "检查方式",
+        "编制单位",
+    ]
     header_sub = ["", "", "", "事项名称", "检查内容", "", "", "", "", ""]
     rows: list[list[object]] = [["山西省市场监管领域随机抽查事项清单（2026年版）"], ["编制单位：山西省市场监督管理局"]]
     rows += [header_top, header_sub]
@@ -141,11 +156,41 @@ def test_a_provincial_list_imports_again_unchanged(tmp_path: Path, province: Dep
 
 JOINT_HEADER = ["序号", "抽查事项", "发起部门", "配合部门", "检查对象", "检查依据", "检查方式", "事项类别", "抽查类别"]
 JOINT_ROWS: list[list[object]] = [
-    [1, "学校食品安全检查", "教育部门", "市场监管部门", "学校食堂", "《中华人民共和国食品安全法》第五十七条", "实地核查", "重点", "食品安全"],
+    [
+        1,
+        "学校食品安全检查",
+        "教育部门",
+        "市场监管部门",
+        "学校食堂",
+        "《中华人民共和国食品安全法》第五十七条",
+        "实地核查",
+        "重点",
+        "食品安全",
+    ],
     ["", "", "", "卫生健康部门", "", "《学校食品安全与营养健康管理规定》第十条", "", "", ""],
     ["", "", "", "", "", "《餐饮服务食品安全操作规范》第五条", "", "", ""],
-    [2, "校外培训机构收费检查", "教育部门", "", "校外培训机构", "《中华人民共和国民办教育促进法》第三十八条", "书面检查", "一般", "教育收费"],
-    [3, "校外培训机构收费检查", "市场监管部门", "教育部门", "校外培训机构", "《价格违法行为行政处罚规定》第七条", "书面检查", "一般", "教育收费"],
+    [
+        2,
+        "校外培训机构收费检查",
+        "教育部门",
+        "",
+        "校外培训机构",
+        "《中华人民共和国民办教育促进法》第三十八条",
+        "书面检查",
+        "一般",
+        "教育收费",
+    ],
+    [
+        3,
+        "校外培训机构收费检查",
+        "市场监管部门",
+        "教育部门",
+        "校外培训机构",
+        "《价格违法行为行政处罚规定》第七条",
+        "书面检查",
+        "一般",
+        "教育收费",
+    ],
 ]
 
 
@@ -229,7 +274,10 @@ def test_unknown_departments_are_created_where_their_name_says(tmp_path: Path, a
 
 
 def test_an_unknown_column_is_refused_until_mapped_or_ignored(tmp_path: Path, amr: Department) -> None:
-    rows = [["序号", "事项名称", "检查对象", "事项类别", "联系电话"], [1, "食品经营检查", "食品经营者", "重点", "0356-4222222"]]
+    rows = [
+        ["序号", "事项名称", "检查对象", "事项类别", "联系电话"],
+        [1, "食品经营检查", "食品经营者", "重点", "0356-4222222"],
+    ]
     path = write_xlsx(tmp_path / "list.xlsx", rows)
     with pytest.raises(CommandError, match="无法识别的列：“联系电话”"):
         call_command("import_items", str(path))
@@ -268,7 +316,11 @@ def test_bad_rows_are_reported_with_their_row_and_cell_and_nothing_is_written_on
     assert not result.applied
 
 
-@given(st.lists(st.sampled_from(["中华人民共和国食品安全法", "粮食流通管理条例", "计量法实施细则"]), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.sampled_from(["中华人民共和国食品安全法", "粮食流通管理条例", "计量法实施细则"]), min_size=1, max_size=4
+    )
+)
 def test_every_cited_law_is_kept_in_order(laws: list[str]) -> None:
     text = "；".join(f"《{law}》第{n + 1}条" for n, law in enumerate(laws))
     found = parse_citations(text)

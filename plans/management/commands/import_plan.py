@@ -12,9 +12,9 @@ from credit_risk.tables import TableRefusedError
 from plans.departments import place_of
 from plans.importing import PLAN_COLUMNS
 from plans.parsing import name_key
+from plans.services import PlanImportError, plan_import, plan_parse
 from registries.importing.columns import parse_assignments
 from registries.importing.headers import Header, describe
-from plans.services import PlanImportError, plan_import, plan_parse
 from registries.models import Department, DepartmentAlias, Level
 
 

@@ -20,7 +20,9 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument("--create-departments", action="store_true", help="新建无法识别的部门（按名称确定层级和区域）")
+        parser.add_argument(
+            "--create-departments", action="store_true", help="新建无法识别的部门（按名称确定层级和区域）"
+        )
         parser.add_argument("--map", action="append", default=[], metavar="表头=字段", help="未识别的列对应到哪个字段")
         parser.add_argument("--ignore", action="append", default=[], metavar="表头", help="忽略该列")
         parser.add_argument(
