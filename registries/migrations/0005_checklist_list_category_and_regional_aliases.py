@@ -7,91 +7,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registries', '0004_target_import_write_cost'),
+        ("registries", "0004_target_import_write_cost"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RegionalDepartmentAlias',
+            name="RegionalDepartmentAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '部门类别对应',
-                'verbose_name_plural': '部门类别对应',
+                "verbose_name": "部门类别对应",
+                "verbose_name_plural": "部门类别对应",
             },
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='checklistitemversion',
-            name='insert_insert',
+            model_name="checklistitemversion",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='checklistitemversion',
-            name='update_update',
+            model_name="checklistitemversion",
+            name="update_update",
         ),
         migrations.AddField(
-            model_name='checklistitemversion',
-            name='compiled_by',
-            field=models.CharField(blank=True, max_length=200, verbose_name='编制单位'),
+            model_name="checklistitemversion",
+            name="compiled_by",
+            field=models.CharField(blank=True, max_length=200, verbose_name="编制单位"),
         ),
         migrations.AddField(
-            model_name='checklistitemversion',
-            name='cooperating_departments',
-            field=models.JSONField(blank=True, default=list, verbose_name='配合部门'),
+            model_name="checklistitemversion",
+            name="cooperating_departments",
+            field=models.JSONField(blank=True, default=list, verbose_name="配合部门"),
         ),
         migrations.AddField(
-            model_name='checklistitemversion',
-            name='initiating_departments',
-            field=models.JSONField(blank=True, default=list, verbose_name='发起部门'),
+            model_name="checklistitemversion",
+            name="initiating_departments",
+            field=models.JSONField(blank=True, default=list, verbose_name="发起部门"),
         ),
         migrations.AddField(
-            model_name='checklistitemversion',
-            name='list_category',
-            field=models.CharField(blank=True, max_length=200, verbose_name='抽查类别'),
+            model_name="checklistitemversion",
+            name="list_category",
+            field=models.CharField(blank=True, max_length=200, verbose_name="抽查类别"),
         ),
         migrations.AddField(
-            model_name='checklistitemversionevent',
-            name='compiled_by',
-            field=models.CharField(blank=True, max_length=200, verbose_name='编制单位'),
+            model_name="checklistitemversionevent",
+            name="compiled_by",
+            field=models.CharField(blank=True, max_length=200, verbose_name="编制单位"),
         ),
         migrations.AddField(
-            model_name='checklistitemversionevent',
-            name='cooperating_departments',
-            field=models.JSONField(blank=True, default=list, verbose_name='配合部门'),
+            model_name="checklistitemversionevent",
+            name="cooperating_departments",
+            field=models.JSONField(blank=True, default=list, verbose_name="配合部门"),
         ),
         migrations.AddField(
-            model_name='checklistitemversionevent',
-            name='initiating_departments',
-            field=models.JSONField(blank=True, default=list, verbose_name='发起部门'),
+            model_name="checklistitemversionevent",
+            name="initiating_departments",
+            field=models.JSONField(blank=True, default=list, verbose_name="发起部门"),
         ),
         migrations.AddField(
-            model_name='checklistitemversionevent',
-            name='list_category',
-            field=models.CharField(blank=True, max_length=200, verbose_name='抽查类别'),
+            model_name="checklistitemversionevent",
+            name="list_category",
+            field=models.CharField(blank=True, max_length=200, verbose_name="抽查类别"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='checklistitemversion',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "registries_checklistitemversionevent" ("category", "compiled_by", "content", "cooperating_departments", "created_at", "id", "initiating_departments", "inspecting_body", "item_id", "list_category", "methods", "name", "object_type", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "superseded_at", "version") VALUES (NEW."category", NEW."compiled_by", NEW."content", NEW."cooperating_departments", NEW."created_at", NEW."id", NEW."initiating_departments", NEW."inspecting_body", NEW."item_id", NEW."list_category", NEW."methods", NEW."name", NEW."object_type", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."superseded_at", NEW."version"); RETURN NULL;', hash='83df47c7a547613938953a5d5bacfccf6a3fc01a', operation='INSERT', pgid='pgtrigger_insert_insert_41de0', table='registries_checklistitemversion', when='AFTER')),
+            model_name="checklistitemversion",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "registries_checklistitemversionevent" ("category", "compiled_by", "content", "cooperating_departments", "created_at", "id", "initiating_departments", "inspecting_body", "item_id", "list_category", "methods", "name", "object_type", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "superseded_at", "version") VALUES (NEW."category", NEW."compiled_by", NEW."content", NEW."cooperating_departments", NEW."created_at", NEW."id", NEW."initiating_departments", NEW."inspecting_body", NEW."item_id", NEW."list_category", NEW."methods", NEW."name", NEW."object_type", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."superseded_at", NEW."version"); RETURN NULL;',
+                    hash="83df47c7a547613938953a5d5bacfccf6a3fc01a",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_41de0",
+                    table="registries_checklistitemversion",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='checklistitemversion',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "registries_checklistitemversionevent" ("category", "compiled_by", "content", "cooperating_departments", "created_at", "id", "initiating_departments", "inspecting_body", "item_id", "list_category", "methods", "name", "object_type", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "superseded_at", "version") VALUES (NEW."category", NEW."compiled_by", NEW."content", NEW."cooperating_departments", NEW."created_at", NEW."id", NEW."initiating_departments", NEW."inspecting_body", NEW."item_id", NEW."list_category", NEW."methods", NEW."name", NEW."object_type", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."superseded_at", NEW."version"); RETURN NULL;', hash='ca3450797f586db1e358d94e32da64e80a04cf9e', operation='UPDATE', pgid='pgtrigger_update_update_6c5e1', table='registries_checklistitemversion', when='AFTER')),
+            model_name="checklistitemversion",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "registries_checklistitemversionevent" ("category", "compiled_by", "content", "cooperating_departments", "created_at", "id", "initiating_departments", "inspecting_body", "item_id", "list_category", "methods", "name", "object_type", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "superseded_at", "version") VALUES (NEW."category", NEW."compiled_by", NEW."content", NEW."cooperating_departments", NEW."created_at", NEW."id", NEW."initiating_departments", NEW."inspecting_body", NEW."item_id", NEW."list_category", NEW."methods", NEW."name", NEW."object_type", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."superseded_at", NEW."version"); RETURN NULL;',
+                    hash="ca3450797f586db1e358d94e32da64e80a04cf9e",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_6c5e1",
+                    table="registries_checklistitemversion",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='regionaldepartmentalias',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='regional_aliases', to='registries.department', verbose_name='对应部门'),
+            model_name="regionaldepartmentalias",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="regional_aliases",
+                to="registries.department",
+                verbose_name="对应部门",
+            ),
         ),
         migrations.AddField(
-            model_name='regionaldepartmentalias',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='department_aliases', to='registries.region', verbose_name='区域'),
+            model_name="regionaldepartmentalias",
+            name="region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="department_aliases",
+                to="registries.region",
+                verbose_name="区域",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='regionaldepartmentalias',
-            constraint=models.UniqueConstraint(fields=('region', 'name'), name='regional_alias_unique_name'),
+            model_name="regionaldepartmentalias",
+            constraint=models.UniqueConstraint(fields=("region", "name"), name="regional_alias_unique_name"),
         ),
     ]
