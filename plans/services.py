@@ -42,6 +42,27 @@ def plan_parse(
     return parse_file(path, year=year, resolve=DepartmentResolver(owner, mapping), overrides=overrides)
 
 
+PLAN_MAPPING_KIND = "plans"  # ImportMapping.kind of a plan table's column mappings
+
+
+def plan_column_mappings(owner: Department) -> dict[str, str]:
+    """The columns the owner has mapped or ignored before (normalised header -> field or IGNORE)."""
+    from registries.models.imports import ImportMapping, MappingScope
+
+    return dict(
+        ImportMapping.objects.filter(
+            department=owner, kind=PLAN_MAPPING_KIND, scope=MappingScope.HEADER
+        ).values_list("source", "target")
+    )
+
+
+def plan_column_mappings_save(*, owner: Department, overrides: dict[str, str], user: User | None) -> None:
+    """Remember the owner's column mappings so that the next table of the same shape maps itself."""
+    from registries.services.imports import save_mappings
+
+    save_mappings(department=owner, kind=PLAN_MAPPING_KIND, actor=user, headers=overrides)
+
+
 def departments_resolve(
     *,
     owner: Department,

@@ -151,9 +151,8 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
     pending = _pending(request, token)
     path = Path(pending["path"])
     try:
-        parsed = services.plan_parse(
-            path=path, year=pending["year"], owner=owner, overrides=pending.get("overrides") or {}
-        )
+        overrides = services.plan_column_mappings(owner) | (pending.get("overrides") or {})
+        parsed = services.plan_parse(path=path, year=pending["year"], owner=owner, overrides=overrides)
     except TableRefusedError as exc:
         _forget(request, token)
         messages.error(request, str(exc))
@@ -162,6 +161,7 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("step") == "columns":
         problems = _column_choices(request, pending, parsed)
         if not problems:
+            services.plan_column_mappings_save(owner=owner, overrides=pending["overrides"], user=user)
             pending_all = request.session.get(SESSION_KEY, {})
             pending_all[token] = pending
             request.session[SESSION_KEY] = pending_all
@@ -191,7 +191,7 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
                     user=user,
                     mapping=mapping,
                     create=create,
-                    overrides=pending.get("overrides") or {},
+                    overrides=overrides,
                     places=_places(request, unresolved, owner),
                 )
             except services.PlanImportError as exc:

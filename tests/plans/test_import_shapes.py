@@ -207,3 +207,12 @@ def department_name(draw: st.DrawFn) -> str:
 def test_the_splitter_finds_every_department_a_cell_names(names: list[str], separator: str) -> None:
     found = parsing.department_names(separator.join(names))
     assert [parsing.name_key(n) for n in found] == [parsing.name_key(n) for n in names]
+
+
+def test_a_column_mapped_once_maps_itself_next_time(tmp_path: Path, owner: Department) -> None:
+    path = county_plan(tmp_path / "plan.xlsx")
+    common = ["--owner", owner.name, "--create-departments"]
+    call_command("import_plan", str(path), "--year", "2024", *common, "--map", "联系人=备注")
+    call_command("import_plan", str(path), "--year", "2025", *common, "--dry-run")  # no --map: fails if unmapped
+    with pytest.raises(CommandError, match="1 处错误"):
+        call_command("import_plan", str(path), "--year", "2024", "--owner", "县应急局")  # another department

@@ -325,3 +325,12 @@ def test_every_cited_law_is_kept_in_order(laws: list[str]) -> None:
     text = "；".join(f"《{law}》第{n + 1}条" for n, law in enumerate(laws))
     found = parse_citations(text)
     assert [(law, article) for law, article, _full in found] == [(law, f"第{n + 1}条") for n, law in enumerate(laws)]
+
+
+def test_a_department_s_column_mapping_is_remembered(tmp_path: Path, amr: Department) -> None:
+    rows = [["序号", "事项名称", "检查对象", "事项类别", "联系电话"], [1, "食品经营检查", "食品经营者", "重点", "0356-4222222"]]
+    path = write_xlsx(tmp_path / "list.xlsx", rows)
+    call_command("import_items", str(path), "--department", amr.name, "--ignore", "联系电话")
+    call_command("import_items", str(path), "--department", amr.name, "--dry-run")
+    with pytest.raises(CommandError, match="无法识别的列"):
+        call_command("import_items", str(path))  # no department: nothing remembered

@@ -12,7 +12,13 @@ from credit_risk.tables import TableRefusedError
 from plans.departments import place_of
 from plans.importing import PLAN_COLUMNS
 from plans.parsing import name_key
-from plans.services import PlanImportError, plan_import, plan_parse
+from plans.services import (
+    PlanImportError,
+    plan_column_mappings,
+    plan_column_mappings_save,
+    plan_import,
+    plan_parse,
+)
 from registries.importing.columns import parse_assignments
 from registries.importing.headers import Header, describe
 from registries.models import Department, DepartmentAlias, Level
@@ -49,9 +55,11 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"文件不存在：{path}")
         owner = find_department(options["owner"])
-        overrides, problems = parse_assignments(PLAN_COLUMNS, options["map"], options["ignore"])
+        given, problems = parse_assignments(PLAN_COLUMNS, options["map"], options["ignore"])
         if problems:
             raise CommandError("；".join(problems))
+        # what the owner mapped before, then what this command line says
+        overrides = plan_column_mappings(owner) | given
         try:
             parsed = plan_parse(path=path, year=options["year"], owner=owner, overrides=overrides)
         except TableRefusedError as exc:
@@ -96,4 +104,6 @@ class Command(BaseCommand):
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError("未导入") from exc
+        if given:
+            plan_column_mappings_save(owner=owner, overrides=given, user=None)
         self.stdout.write(str(plan.pk))

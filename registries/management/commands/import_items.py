@@ -12,7 +12,9 @@ from registries.importing.cli import ImportCommand, find_department
 from registries.importing.columns import parse_assignments
 from registries.importing.common import ImportResult
 from registries.importing.items import ITEM_COLUMNS
+from registries.models.imports import ImportKind, ImportMapping, MappingScope
 from registries.services.checklist import checklist_import
+from registries.services.imports import save_mappings
 
 
 class Command(ImportCommand):
@@ -34,7 +36,17 @@ class Command(ImportCommand):
         )
 
     def run_import(self, **options: Any) -> ImportResult:
-        overrides, problems = parse_assignments(ITEM_COLUMNS, options["map"], options["ignore"])
+        given, problems = parse_assignments(ITEM_COLUMNS, options["map"], options["ignore"])
+        department = options.get("department")
+        # what the department mapped before (saved per department), then this command line
+        overrides = dict(
+            ImportMapping.objects.filter(
+                department=department, kind=ImportKind.ITEMS, scope=MappingScope.HEADER
+            ).values_list("source", "target")
+            if department is not None
+            else []
+        )
+        overrides |= given
         aliases = {}
         for item in options["alias"]:
             name, sep, target = item.partition("=")
@@ -46,7 +58,7 @@ class Command(ImportCommand):
             raise CommandError("；".join(problems))
         result = checklist_import(
             path=options["file"],
-            department=options.get("department"),
+            department=department,
             dry_run=options["dry_run"],
             atomic=options["atomic"],
             create_departments=options["create_departments"],
@@ -63,4 +75,6 @@ class Command(ImportCommand):
         if result.unknown_departments:
             self.stderr.write(result.message)
             raise CommandError("有无法识别的部门，未导入")
+        if result.applied and given and department is not None:
+            save_mappings(department=department, kind=ImportKind.ITEMS, actor=None, headers=given)
         return result
