@@ -66,7 +66,7 @@ ITEM_COLUMNS = HeaderSpec(
         Column(
             "list_category",
             "抽查类别",
-            ("类别", "抽查领域", "事项分类", "领域", "抽查类型", "抽查事项类别"),
+            ("类别", "抽查领域", "事项分类", "领域", "抽查事项类别", "所属领域"),
             ("类别", "领域", "分类"),
         ),
         Column("name", "事项名称", ("抽查事项", "抽查事项名称", "检查事项", "检查事项名称", "检查项目"), ("事项",)),
@@ -76,8 +76,21 @@ ITEM_COLUMNS = HeaderSpec(
         Column("inspecting_body", "检查主体", ("抽查主体", "实施主体", "执法主体"), ("主体",)),
         Column("methods", "检查方式", ("抽查方式", "检查方法", "抽查方法"), ("方式", "方法")),
         Column("note", "备注", ("说明",)),
+        # columns some lists carry that no field of an item holds: kept as written in `extra`
+        Column(
+            "ratio",
+            "抽查比例",
+            ("检查比例", "抽查比例及频次", "抽查比例和频次", "比例及频次", "抽查比例频次"),
+            ("比例",),
+        ),
+        Column("frequency", "抽查频次", ("检查频次", "抽查频率"), ("频次", "频率")),
+        Column("level", "实施层级", ("抽查层级", "层级", "实施层级"), ("层级",)),
+        Column("directed", "抽查类型", ("定向/不定向", "是否定向"), ("定向",)),
+        Column("scope", "抽查范围", ("检查范围",), ("范围",)),
+        Column("subject_kind", "检查对象类型", ("对象类型",), ()),
     ]
 )
+EXTRA_COLUMNS = ("ratio", "frequency", "level", "directed", "scope", "subject_kind")
 HEADERS = {c.field: c.label for c in ITEM_COLUMNS.columns.values()}
 COLUMNS: dict[str, set[str]] = {c.field: {c.label, *c.synonyms} for c in ITEM_COLUMNS.columns.values()}
 KEY_COLUMNS = ("code", "number", "name")
@@ -127,6 +140,10 @@ class ItemRow:
     compiled_by: str = ""
     initiators: list[str] = field(default_factory=list)
     cooperators: list[str] = field(default_factory=list)
+    note: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    # version fields the file has no column for: an import keeps what the item had
+    absent: tuple[str, ...] = ()
 
     @property
     def claimants(self) -> list[str]:
@@ -274,6 +291,15 @@ def parse_item_rows(
     if "category" not in cols and not mark_in_list_category:
         parsed.warnings.append(RowError(match.data_start, "表中没有“事项类别”列，事项均按一般检查事项导入"))
     keys = [c for c in KEY_COLUMNS if c in cols]
+    sources = {
+        "list_category": "category" in cols and "list_category" in cols,
+        "compiled_by": "compiled_by" in cols or bool(compiled_by),
+        "initiating_departments": "initiator" in cols,
+        "cooperating_departments": "cooperating" in cols,
+        "note": "note" in cols,
+        "extra": any(c in cols for c in EXTRA_COLUMNS),
+    }
+    absent = tuple(name for name, present in sources.items() if not present)
 
     def raw(values: list[object], name: str) -> str:
         return str(cell(values, cols.get(name)) or "").strip()
@@ -326,6 +352,7 @@ def parse_item_rows(
             parsed.errors.append(RowError(number, str(exc)))
             current = None
             continue
+        current.absent = absent
         parsed.rows.append(current)
         for name in current.claimants:
             parsed.departments.setdefault(name, number)
@@ -401,6 +428,8 @@ def _item(
         compiled_by=compiled[:200],
         initiators=split_department_names(group.get("initiator", "")),
         cooperators=split_department_names(group.get("cooperating", "")),
+        note=raw(values, "note"),
+        extra={HEADERS[c]: raw(values, c) for c in EXTRA_COLUMNS if c in cols and raw(values, c)},
     )
 
 
@@ -425,9 +454,10 @@ def _continue(
     for method in parse_methods(raw(values, "methods")):
         if method not in item.methods:
             item.methods.append(method)
-    content = raw(values, "content")
-    if content and content not in item.content:
-        item.content = f"{item.content}\n{content}" if item.content else content
+    for attr, column in (("content", "content"), ("note", "note")):
+        more, old = raw(values, column), getattr(item, attr)
+        if more and more not in old:
+            setattr(item, attr, f"{old}\n{more}" if old else more)
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -464,12 +494,15 @@ def write_items(
             "compiled_by": r.compiled_by,
             "initiating_departments": r.initiators,
             "cooperating_departments": r.cooperators,
+            "note": r.note,
+            "extra": r.extra,
         }
         item, is_new = ChecklistItem.objects.get_or_create(code=r.code)
         # Lock the item: a concurrent import or edit would otherwise also create version n+1.
         ChecklistItem.objects.select_for_update().filter(pk=item.pk).first()
         current = item.versions.filter(superseded_at__isnull=True).prefetch_related("legal_bases").first()
         if current is not None:
+            values.update({name: getattr(current, name) for name in r.absent if not values[name]})
             same = all(getattr(current, f) == v for f, v in values.items())
             if same and {b.pk for b in current.legal_bases.all()} == {b.pk for b in bases}:
                 unchanged += 1

@@ -79,6 +79,9 @@ class ChecklistItemVersion(models.Model):
     compiled_by = models.CharField(_("编制单位"), max_length=200, blank=True)
     initiating_departments = models.JSONField(_("发起部门"), default=list, blank=True)
     cooperating_departments = models.JSONField(_("配合部门"), default=list, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    # other columns a published list carries (抽查比例, 抽查频次, 实施层级…): label -> cell as written
+    extra = models.JSONField(_("其他信息"), default=dict, blank=True)
     legal_bases = models.ManyToManyField(LegalBasis, related_name="item_versions", verbose_name=_("检查依据"))
     created_at = models.DateTimeField(default=timezone.now)
     superseded_at = models.DateTimeField(null=True, blank=True)

@@ -31,7 +31,14 @@ from registries.models import (
 # Fields of a version that a new version may change; `item`, `version` and the dates are set here.
 VERSION_FIELDS = ("name", "category", "object_type", "inspecting_body", "content", "methods")
 # Fields an edit does not touch: a new version carries them over from the current one.
-CARRIED_FIELDS = ("list_category", "compiled_by", "initiating_departments", "cooperating_departments")
+CARRIED_FIELDS = (
+    "list_category",
+    "compiled_by",
+    "initiating_departments",
+    "cooperating_departments",
+    "note",
+    "extra",
+)
 _CITATION = re.compile(r"^\s*《(?P<law>[^》]+)》\s*(?P<article>.*?)\s*$")
 
 

@@ -290,15 +290,26 @@ def test_an_unknown_column_is_refused_until_mapped_or_ignored(tmp_path: Path, am
 
 def test_a_list_with_the_category_in_a_mark_column_of_its_own_spelling(tmp_path: Path, amr: Department) -> None:
     rows = [
-        ["序号", "检查事项名称", "抽查对象", "是否重点", "抽查领域", "实施部门"],
-        [1, "特种设备使用单位检查", "特种设备使用单位", "是", "特种设备安全", "阳城县市场监督管理局"],
-        [2, "计量器具检查", "加油站", "否", "计量", "阳城县市场监督管理局"],
+        ["序号", "检查事项名称", "抽查对象", "是否重点", "抽查领域", "实施部门", "抽查频次", "备注"],
+        [
+            1,
+            "特种设备使用单位检查",
+            "特种设备使用单位",
+            "是",
+            "特种设备安全",
+            "阳城县市场监督管理局",
+            "每年1次",
+            "含电梯",
+        ],
+        [2, "计量器具检查", "加油站", "否", "计量", "阳城县市场监督管理局", "", ""],
     ]
     result = checklist_import(path=write_xlsx(tmp_path / "list.xlsx", rows))
     assert result.errors == []
     marks = dict(ChecklistItemVersion.objects.values_list("name", "category"))
     assert marks == {"特种设备使用单位检查": ItemCategory.KEY, "计量器具检查": ItemCategory.GENERAL}
     assert set(ChecklistItemVersion.objects.values_list("list_category", flat=True)) == {"特种设备安全", "计量"}
+    lift = ChecklistItemVersion.objects.get(name="特种设备使用单位检查")
+    assert (lift.note, lift.extra) == ("含电梯", {"抽查频次": "每年1次"})  # every column lands
 
 
 def test_bad_rows_are_reported_with_their_row_and_cell_and_nothing_is_written_on_atomic(
@@ -328,7 +339,10 @@ def test_every_cited_law_is_kept_in_order(laws: list[str]) -> None:
 
 
 def test_a_department_s_column_mapping_is_remembered(tmp_path: Path, amr: Department) -> None:
-    rows = [["序号", "事项名称", "检查对象", "事项类别", "联系电话"], [1, "食品经营检查", "食品经营者", "重点", "0356-4222222"]]
+    rows = [
+        ["序号", "事项名称", "检查对象", "事项类别", "联系电话"],
+        [1, "食品经营检查", "食品经营者", "重点", "0356-4222222"],
+    ]
     path = write_xlsx(tmp_path / "list.xlsx", rows)
     call_command("import_items", str(path), "--department", amr.name, "--ignore", "联系电话")
     call_command("import_items", str(path), "--department", amr.name, "--dry-run")
