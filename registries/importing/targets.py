@@ -291,12 +291,13 @@ class RowParser:
     Warnings (a row taken with a caveat) and values no rule knows are collected in `parsed`.
     """
 
-    def __init__(self, cols: Mapping[str, int], regions: RegionLookup, mappings: Mappings, parsed: ParsedTargets):
-        self.width = max(cols.values(), default=-1) + 1
-        if cols.keys() < set(_FIELDS):
-            self.width += 1  # one more position, always blank, for the missing columns
-        blank = self.width - 1
-        self.cells = itemgetter(*(cols.get(name, blank) for name in _FIELDS))
+    def __init__(
+        self, cols: Mapping[str, int], regions: RegionLookup, mappings: Mappings, parsed: ParsedTargets, *, width: int
+    ) -> None:
+        # `width`: the header's columns; the position after them reads as blank for missing fields.
+        self.blank = max(width, max(cols.values(), default=-1) + 1)
+        self.width = self.blank + 1
+        self.cells = itemgetter(*(cols.get(name, self.blank) for name in _FIELDS))
         self.regions = regions
         self.mappings = mappings
         self.parsed = parsed
@@ -332,8 +333,8 @@ class RowParser:
         return code, reg or None, lost_warning
 
     def __call__(self, values: list[object], number: int) -> TargetRow:
-        if len(values) < self.width:
-            values = [*values, *[""] * (self.width - len(values))]
+        if len(values) != self.width:  # exactly the header's cells, then one blank
+            values = [*values[: self.blank], *[""] * (self.width - min(len(values), self.blank))]
         (
             raw_code,
             raw_name,
@@ -502,7 +503,7 @@ def iter_targets(
             for index, values in enumerate(rows, start=len(head)):
                 yield index + 1, values
 
-        parse_row = RowParser(cols, regions, mappings, parsed)
+        parse_row = RowParser(cols, regions, mappings, parsed, width=len(header.columns))
         seen: dict[str, dict[str, int]] = {key: {} for key in IDENTIFYING}
         name_col = cols["name"]
         chunk: list[TargetRow] = []

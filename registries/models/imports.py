@@ -60,6 +60,23 @@ class ImportJob(models.Model):
         return self.status in (ImportStatus.PREVIEWED, ImportStatus.DONE, ImportStatus.FAILED)
 
     @property
+    def unknown_columns(self) -> list[dict[str, str]]:
+        """The file's columns nobody has mapped or ignored yet (the import waits for them)."""
+        return [c for c in self.columns if c.get("how") == "unknown"]
+
+    @property
+    def can_commit(self) -> bool:
+        """A finished preview with every column decided, at least one valid row, and, for an
+        all-or-nothing import, no rejected row."""
+        return (
+            self.status == ImportStatus.PREVIEWED
+            and self.dry_run
+            and not self.unknown_columns
+            and self.total_rows > self.rejected_count
+            and not (self.atomic and self.rejected_count)
+        )
+
+    @property
     def percent(self) -> int:
         return int(100 * self.rows_done / self.total_rows) if self.total_rows else 0
 

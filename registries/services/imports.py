@@ -92,12 +92,15 @@ def save_mappings(
 def _describe_columns(result: ImportResult, header: Header, spec: HeaderSpec) -> None:
     """Every column of the file and what it maps to, for the preview and the dry run."""
     labels = dict(describe(header, spec))
+    not_stored = _("%(label)s（本系统不保存，不导入）")
     result.columns = [
         {
             "index": str(c.index),
             "header": c.header,
             "key": c.key,
-            "maps_to": labels.get(c.header, ""),
+            "maps_to": not_stored % {"label": labels.get(c.header, "")}
+            if (c.field or "").startswith("~")
+            else labels.get(c.header, ""),
             "how": c.how or "unknown",
             "field": c.field or "",
         }
