@@ -26,7 +26,7 @@ from registries.importing.workbook import TEXT, XLS, SheetReader, WorkbookRefuse
 # (and in our own export), keywords for the spellings not seen yet.
 PLAN_COLUMNS = HeaderSpec(
     [
-        Column("number", "序号", ("编号",)),
+        Column("number", "序号", ("编号", "任务编号", "抽查任务编号")),
         Column("name", "抽查任务名称", ("任务名称", "抽查任务", "抽查任务名"), ("任务名称", "任务")),
         Column("directed", "抽查类型", ("定向/不定向", "是否定向", "定向或不定向"), ("定向",)),
         Column("items", "抽查事项", ("抽查内容", "检查事项", "抽查事项及内容", "检查内容"), ("事项",)),
@@ -35,8 +35,9 @@ PLAN_COLUMNS = HeaderSpec(
             "ratio",
             "抽查比例",
             ("抽查比例及频次", "抽查比例/数量", "抽查比例和频次", "抽查比例及数量", "比例及频次"),
-            ("比例", "频次"),
+            ("比例",),
         ),
+        Column("frequency", "抽查频次", ("检查频次", "抽查频率", "频次"), ("频次", "频率")),
         Column(
             "credit_rule",
             "信用风险分类要求",
@@ -60,8 +61,14 @@ PLAN_COLUMNS = HeaderSpec(
             ("方式", "模式"),
         ),
         Column("remark", "备注", ("说明",)),
+        # columns no field of a task holds: kept as written in the task's `extra`
+        Column("inspecting_body", "检查主体", ("实施主体", "执法主体", "抽查主体"), ("主体",)),
+        Column("level", "抽查层级", ("实施层级", "层级"), ("层级",)),
+        Column("basis", "检查依据", ("抽查依据", "法律依据", "依据"), ("依据",)),
+        Column("division", "责任科室", ("承办科室", "责任股室", "责任科（股）室", "承办机构"), ("科室", "股室")),
     ]
 )
+EXTRA_COLUMNS = ("inspecting_body", "level", "basis", "division")
 COLUMNS: dict[str, set[str]] = {c.field: {c.label, *c.synonyms} for c in PLAN_COLUMNS.columns.values()}
 
 # Text exports of tables with merged cells leave the lower cells of a merge empty.
@@ -105,6 +112,7 @@ class ParsedTask:
     modes: list[str] = field(default_factory=list)
     mode_remark: str = ""
     remark: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
     filled: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -151,6 +159,7 @@ class ParsedTask:
             "modes": self.modes,
             "mode_remark": self.mode_remark,
             "remark": self.remark,
+            "extra": self.extra,
         }
 
 
@@ -286,6 +295,11 @@ def _parse_task(
         task.times_per_year = spec.times_per_year
     except CellError as exc:
         error(str(exc))
+    if values.get("frequency"):
+        try:
+            task.times_per_year = parsing.parse_times(values["frequency"])
+        except CellError as exc:
+            error(str(exc))
     task.credit_rule_text = values.get("credit_rule", "")
     try:
         task.uses_tiers = parsing.parse_uses_tiers(task.credit_rule_text)
@@ -321,6 +335,7 @@ def _parse_task(
     except CellError as exc:
         error(str(exc))
     task.remark = values.get("remark", "")
+    task.extra = {PLAN_COLUMNS.label(c): values[c] for c in EXTRA_COLUMNS if values.get(c)}
     joint = parsing.parse_joint(values.get("task_type") or task.remark)
     if joint is None:
         joint = bool(task.cooperating_ids) or any(r.department_id is None for r in task.cooperating)

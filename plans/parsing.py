@@ -64,6 +64,26 @@ def parse_ratio(raw: object) -> RatioSpec:
     raise CellError(f"无法识别的抽查比例“{text}”，应为如 40%、不低于5%、20户 或 根据预警设定监测情况比例")
 
 
+_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_PER = (("半年", 2), ("季度", 4), ("季", 4), ("月", 12), ("年", 1))
+_TIMES_NUMBER = re.compile(r"(\d+|[一两二三四五六])\s*次?")
+
+
+def parse_times(raw: object) -> int | None:
+    """A frequency column: `1次/年`, `每年1次`, `1次`, `1`, `两次`, `每半年1次` -> times per year."""
+    text = clean(raw).replace(" ", "")
+    if not text or text in {"/", "-", "—"}:
+        return None
+    found = _TIMES_NUMBER.search(text)
+    if not found:
+        raise CellError(f"无法识别的抽查频次“{text}”，应为如 1次/年")
+    count = int(found.group(1)) if found.group(1).isdigit() else _CN_DIGITS[found.group(1)]
+    per = next((n for word, n in _PER if word in text), 1)
+    if count == 0:
+        raise CellError(f"抽查频次“{text}”不能为 0 次")
+    return count * per
+
+
 def plain(value: Decimal) -> Decimal:
     """40.0 -> 40, 0.50 -> 0.5, never 4E+1."""
     value = value.normalize()

@@ -50,9 +50,9 @@ def plan_column_mappings(owner: Department) -> dict[str, str]:
     from registries.models.imports import ImportMapping, MappingScope
 
     return dict(
-        ImportMapping.objects.filter(
-            department=owner, kind=PLAN_MAPPING_KIND, scope=MappingScope.HEADER
-        ).values_list("source", "target")
+        ImportMapping.objects.filter(department=owner, kind=PLAN_MAPPING_KIND, scope=MappingScope.HEADER).values_list(
+            "source", "target"
+        )
     )
 
 
@@ -126,6 +126,7 @@ def _create_tasks(plan: Plan, parsed: ParsedPlan) -> None:
             modes=p.modes,
             mode_remark=p.mode_remark,
             remark=p.remark,
+            extra=p.extra,
         )
         task.cooperating.set(p.cooperating_ids)
         task.scope_tags.set([pk for pk, name in tags if name and name in p.scope_text])

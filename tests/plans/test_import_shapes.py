@@ -216,3 +216,43 @@ def test_a_column_mapped_once_maps_itself_next_time(tmp_path: Path, owner: Depar
     call_command("import_plan", str(path), "--year", "2025", *common, "--dry-run")  # no --map: fails if unmapped
     with pytest.raises(CommandError, match="1 处错误"):
         call_command("import_plan", str(path), "--year", "2024", "--owner", "县应急局")  # another department
+
+
+@pytest.mark.parametrize(
+    ("cell", "times"),
+    [("1次/年", 1), ("每年2次", 2), ("1次", 1), ("1", 1), ("两次", 2), ("每半年1次", 2), ("每季度1次", 4), ("", None)],
+)
+def test_it_reads_a_frequency_column(cell: str, times: int | None) -> None:
+    assert parsing.parse_times(cell) == times
+
+
+def test_every_column_of_a_wider_table_lands(tmp_path: Path, owner: Department) -> None:
+    rows = [
+        [
+            "任务编号",
+            "抽查任务名称",
+            "抽查比例",
+            "抽查频次",
+            "检查主体",
+            "抽查层级",
+            "信用风险分类运用",
+            "检查方式",
+            "发起部门",
+        ],
+        [
+            "7",
+            "电梯使用单位检查",
+            "5%",
+            "每年1次",
+            "县市场监管局特种设备股",
+            "县级",
+            "结合",
+            "县抽县查",
+            "县市场监管局",
+        ],
+    ]
+    parsed = parse_file(write_xlsx(tmp_path / "p.xlsx", rows), year=2024, resolve=DepartmentResolver(owner))
+    assert parsed.all_errors == [] and parsed.unknown_columns == []
+    task = parsed.tasks[0]
+    assert (task.number, task.times_per_year, task.uses_tiers, task.modes) == (7, 1, True, ["县抽县查"])
+    assert task.extra == {"检查主体": "县市场监管局特种设备股", "抽查层级": "县级"}
