@@ -788,26 +788,29 @@ class _PostgresWriter:
         differs = f"({stored}) IS DISTINCT FROM ({', '.join(new_values)})"
         sets = ", ".join(f"{f} = {value}" for f, value in zip(DATA_FIELDS, new_values, strict=True))
         with connection.cursor() as cur:
+            # A credit code for a target known by its registration number: written onto that target,
+            # so that the upsert by credit code below updates it instead of adding a duplicate.
+            cur.execute("SELECT EXISTS (SELECT 1 FROM target_found WHERE link)")
+            if cur.fetchone()[0]:
+                cur.execute(
+                    """
+                    WITH linked AS (
+                        UPDATE registries_target t SET credit_code = s.credit_code, updated_at = %s
+                        FROM target_found f JOIN target_stage s USING (row)
+                        WHERE f.link AND t.id = f.id
+                        RETURNING t.id
+                    )
+                    INSERT INTO target_touched SELECT id, false, 'link', NULL FROM linked
+                    """,
+                    [self.now],
+                )
             # The history triggers' statements (old_values JOIN new_values) are planned once per
             # session and the plan is kept: planned for an empty transition table (an INSERT ... ON
             # CONFLICT fires the UPDATE trigger even when nothing was updated), it is a nested loop,
             # quadratic in the rows updated (10,000 changed rows took minutes). Replan them for
             # each chunk, for its row counts.
+            # After the link's UPDATE, whose trigger run (often for no rows) planned them too.
             cur.execute("DISCARD PLANS")
-            # A credit code for a target known by its registration number: written onto that target,
-            # so that the upsert by credit code below updates it instead of adding a duplicate.
-            cur.execute(
-                """
-                WITH linked AS (
-                    UPDATE registries_target t SET credit_code = s.credit_code, updated_at = %s
-                    FROM target_found f JOIN target_stage s USING (row)
-                    WHERE f.link AND t.id = f.id
-                    RETURNING t.id
-                )
-                INSERT INTO target_touched SELECT id, false, 'link', NULL FROM linked
-                """,
-                [self.now],
-            )
             for key, condition in _KEYS:
                 # xmax = 0 on the returned row: it was inserted, not updated. Rows equal to the stored
                 # ones are not updated at all (the WHERE), so they are neither returned nor re-versioned.
