@@ -147,7 +147,6 @@ def generate(rows: int, *, variant: str = "") -> Path:
     """
     from xml.sax.saxutils import escape
 
-    from registries import credit_code
     from registries.importing.targets import HEADERS
 
     path = DATA / f"targets-{rows}{variant}.xlsx"
