@@ -7,6 +7,7 @@ from registries.importing.department_names import Place, infer_place
 from registries.models import Department, DepartmentAlias, Level, RegionalDepartmentAlias
 
 LEVEL_PREFIX = {Level.PROVINCE: "省", Level.CITY: "市", Level.COUNTY: "县"}
+PREFIX_LEVEL = {"省": Level.PROVINCE, "市": Level.CITY, "县": Level.COUNTY, "区": Level.COUNTY}
 # How a plan names its own owner: "市局组织发起" in a city bureau's plan.
 SELF_NAMES = {"本局", "本单位", "本部门", "局"}
 
@@ -48,6 +49,14 @@ class DepartmentResolver:
         for candidate in (prefix + key, owner.region.name + key):
             if candidate in self.names:
                 return self.names[candidate]
+        # "市教育局" in a county plan is the city's: 晋城市教育局
+        level = PREFIX_LEVEL.get(key[:1])
+        if level is not None:
+            region = owner.region
+            while region is not None and region.level != level:
+                region = region.parent
+            if region is not None and region.name + key[1:] in self.names:
+                return self.names[region.name + key[1:]]
         return None
 
 

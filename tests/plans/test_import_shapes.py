@@ -256,3 +256,11 @@ def test_every_column_of_a_wider_table_lands(tmp_path: Path, owner: Department) 
     task = parsed.tasks[0]
     assert (task.number, task.times_per_year, task.uses_tiers, task.modes) == (7, 1, True, ["县抽县查"])
     assert task.extra == {"检查主体": "县市场监管局特种设备股", "抽查层级": "县级"}
+
+
+def test_a_city_bureau_written_short_resolves_to_the_owner_s_city(
+    owner: Department, regions: dict[str, Region]
+) -> None:
+    education = DepartmentFactory(name="晋城市教育局", level=Level.CITY, region=regions["city"])
+    refs = parsing.split_departments("市教育局 市卫生健康委员会", DepartmentResolver(owner))
+    assert refs == [parsing.DepartmentRef("市教育局", education.pk), parsing.DepartmentRef("市卫生健康委员会", None)]
