@@ -111,8 +111,17 @@ def format_ratio(spec: RatioSpec) -> str:
 
 # --- period ----------------------------------------------------------------------------
 
-_MONTH = r"(?:(\d{4})\s*[.年/]\s*)?(\d{1,2})\s*月?"
+_MONTH = r"(?:(\d{4})\s*[.年/]\s*)?(\d{1,2})\s*(?:月\s*(?:\d{1,2}\s*日)?|[./]\s*\d{1,2}\s*日?(?!\d))?"
 _PERIOD = re.compile(rf"^{_MONTH}\s*(?:-|—|–|－|~|～|至|到)+\s*{_MONTH}$")
+_YEAR = r"(?:(\d{4})\s*年?\s*)?"
+_NAMED_PERIODS = (
+    (re.compile(rf"^{_YEAR}(?:全年|年内|全年度|1-12月)$"), 1, 12),
+    (re.compile(rf"^{_YEAR}上半年$"), 1, 6),
+    (re.compile(rf"^{_YEAR}下半年$"), 7, 12),
+)
+_QUARTER = re.compile(rf"^{_YEAR}第?([一二三四1-4])季度$")
+_BY_MONTH = re.compile(rf"^{_YEAR}(\d{{1,2}})\s*月(?:底|末)?(?:前|以前|之前)(?:完成)?$")
+_ONE_MONTH = re.compile(rf"^{_YEAR}(\d{{1,2}})\s*月(?:份)?$")
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,9 @@ class Period:
 def parse_period(raw: object) -> Period:
     """`2022. 3-2022. 11`, `3月-10月`, `6月—11月`, `3-11月`."""
     text = clean(raw).replace("份", "")
+    named = _named_period(text.replace(" ", ""))
+    if named is not None:
+        return named
     m = _PERIOD.match(text)
     if not m:
         raise CellError(f"无法识别的抽查起止时间“{text}”，应为如 3月—11月 或 2022.3-2022.11")
@@ -138,6 +150,26 @@ def parse_period(raw: object) -> Period:
     if (start_year or 0, start) > (end_year or start_year or 0, end):
         raise CellError(f"抽查起止时间“{text}”的结束早于开始")
     return Period(start_month=start, end_month=end, start_year=start_year, end_year=end_year)
+
+
+def _named_period(text: str) -> Period | None:
+    """全年, 上半年, 下半年, 第二季度, 11月底前 (from January), 5月 (one month)."""
+    for pattern, start, end in _NAMED_PERIODS:
+        if m := pattern.match(text):
+            year = int(m.group(1)) if m.group(1) else None
+            return Period(start_month=start, end_month=end, start_year=year, end_year=year)
+    if m := _QUARTER.match(text):
+        quarter = "一二三四".find(m.group(2)) + 1 or int(m.group(2))
+        year = int(m.group(1)) if m.group(1) else None
+        return Period(start_month=3 * quarter - 2, end_month=3 * quarter, start_year=year, end_year=year)
+    for pattern, from_january in ((_BY_MONTH, True), (_ONE_MONTH, False)):
+        if m := pattern.match(text):
+            month = int(m.group(2))
+            if not 1 <= month <= 12:
+                raise CellError(f"抽查起止时间“{text}”中的月份不在 1–12 之间")
+            year = int(m.group(1)) if m.group(1) else None
+            return Period(start_month=1 if from_january else month, end_month=month, start_year=year, end_year=year)
+    return None
 
 
 def format_period(period: Period) -> str:

@@ -264,3 +264,22 @@ def test_a_city_bureau_written_short_resolves_to_the_owner_s_city(
     education = DepartmentFactory(name="晋城市教育局", level=Level.CITY, region=regions["city"])
     refs = parsing.split_departments("市教育局 市卫生健康委员会", DepartmentResolver(owner))
     assert refs == [parsing.DepartmentRef("市教育局", education.pk), parsing.DepartmentRef("市卫生健康委员会", None)]
+
+
+@pytest.mark.parametrize(
+    ("cell", "months", "year"),
+    [
+        ("2024年3月1日-11月30日", (3, 11), 2024),
+        ("2024.3.1-2024.11.30", (3, 11), 2024),
+        ("全年", (1, 12), None),
+        ("2024年全年", (1, 12), 2024),
+        ("上半年", (1, 6), None),
+        ("下半年", (7, 12), None),
+        ("第二季度", (4, 6), None),
+        ("11月底前", (1, 11), None),
+        ("5月", (5, 5), None),
+    ],
+)
+def test_it_reads_the_periods_county_plans_write(cell: str, months: tuple[int, int], year: int | None) -> None:
+    period = parsing.parse_period(cell)
+    assert ((period.start_month, period.end_month), period.start_year) == (months, year)
