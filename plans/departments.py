@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from plans.parsing import name_key
 from registries.importing.department_names import Place, infer_place
-from registries.models import Department, DepartmentAlias, Level, RegionalDepartmentAlias
+from registries.models import Department, DepartmentAlias, Level, Region, RegionalDepartmentAlias
 
 LEVEL_PREFIX = {Level.PROVINCE: "省", Level.CITY: "市", Level.COUNTY: "县"}
 PREFIX_LEVEL = {"省": Level.PROVINCE, "市": Level.CITY, "县": Level.COUNTY, "区": Level.COUNTY}
@@ -52,7 +52,7 @@ class DepartmentResolver:
         # "市教育局" in a county plan is the city's: 晋城市教育局
         level = PREFIX_LEVEL.get(key[:1])
         if level is not None:
-            region = owner.region
+            region: Region | None = owner.region
             while region is not None and region.level != level:
                 region = region.parent
             if region is not None and region.name + key[1:] in self.names:
