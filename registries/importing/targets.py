@@ -640,6 +640,12 @@ _KEYS = (
     ("registration_number", "credit_code IS NULL AND registration_number IS NOT NULL"),
     ("identifier", "credit_code IS NULL AND registration_number IS NULL"),
 )
+# The unique index each ON CONFLICT infers (the registration number's is partial).
+_CONFLICT = {
+    "credit_code": "(credit_code)",
+    "registration_number": "(registration_number) WHERE registration_number IS NOT NULL",
+    "identifier": "(identifier)",
+}
 
 
 class _PostgresWriter:
@@ -819,7 +825,7 @@ class _PostgresWriter:
                     WITH up AS (
                         INSERT INTO registries_target AS t ({data}, department_id, created_at, updated_at)
                         SELECT {data}, %s, %s, %s FROM target_stage WHERE {condition}
-                        ON CONFLICT ({key})
+                        ON CONFLICT {_CONFLICT[key]}
                         DO UPDATE SET {sets}, updated_at = EXCLUDED.updated_at
                         WHERE {differs}
                         RETURNING t.id, (t.xmax = 0), t.{key}

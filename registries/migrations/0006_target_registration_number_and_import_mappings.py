@@ -150,7 +150,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="target",
             constraint=models.UniqueConstraint(
-                fields=("registration_number",), name="target_registration_number_unique"
+                condition=models.Q(("registration_number__isnull", False)),
+                fields=("registration_number",),
+                name="target_registration_number_unique",
             ),
         ),
         migrations.AddField(

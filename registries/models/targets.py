@@ -177,7 +177,13 @@ class Target(models.Model):
             # The conflict targets of the import's INSERT ... ON CONFLICT (credit_code) /
             # (registration_number) / (identifier).
             models.UniqueConstraint(fields=["credit_code"], name="target_credit_code_unique"),
-            models.UniqueConstraint(fields=["registration_number"], name="target_registration_number_unique"),
+            # Partial: most targets have a credit code and no registration number, and a NULL entry
+            # would cost every imported row an index insert.
+            models.UniqueConstraint(
+                fields=["registration_number"],
+                condition=Q(registration_number__isnull=False),
+                name="target_registration_number_unique",
+            ),
             models.UniqueConstraint(fields=["identifier"], name="target_identifier_unique"),
         ]
         indexes = [
