@@ -731,8 +731,10 @@ class _PostgresWriter:
                         (SELECT ARRAY[t.id, t.department_id, 0] FROM registries_target t
                          WHERE t.credit_code = s.credit_code),
                         -- A target known by its registration number only: the credit code links to it.
-                        (SELECT ARRAY[t.id, t.department_id, 1] FROM registries_target t
-                         WHERE t.registration_number = s.registration_number AND t.credit_code IS NULL)
+                        CASE WHEN s.registration_number IS NOT NULL THEN
+                            (SELECT ARRAY[t.id, t.department_id, 1] FROM registries_target t
+                             WHERE t.registration_number = s.registration_number AND t.credit_code IS NULL)
+                        END
                     ) AS found
                     FROM target_stage s WHERE s.credit_code IS NOT NULL
                     UNION ALL
