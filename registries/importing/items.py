@@ -33,9 +33,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from registries.importing.columns import unknown_message
 from registries.importing.common import Rejected, RowError, cell, is_blank, text
-from registries.importing.headers import Column, ColumnMatch, HeaderSpec, find_header
+from registries.importing.headers import Column, ColumnMatch, Header, HeaderSpec, find_header
 from registries.importing.workbook import TEXT, XLS, SheetReader
 from registries.models import (
     ChecklistItem,
@@ -160,6 +159,7 @@ class ParsedItems:
     headers: list[ColumnMatch] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     departments: dict[str, int] = field(default_factory=dict)  # every name -> first row naming it
+    header: Header | None = None
 
 
 # --- cells -----------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def parse_category(raw: str) -> str:
         return str(ItemCategory.KEY)
     if value.startswith("一般") or value in {"否", "×", "非重点"}:
         return str(ItemCategory.GENERAL)
-    raise Rejected(f"事项类别“{raw}”无效，应为重点检查事项或一般检查事项")
+    raise Rejected(f"事项类别“{raw}”无效，应为重点检查事项或一般检查事项", column="事项类别", value=raw)
 
 
 def parse_methods(raw: str) -> list[str]:
@@ -276,8 +276,9 @@ def parse_item_rows(
     match = find_header(rows, ITEM_COLUMNS, overrides=overrides)
     cols = match.fields
     parsed = ParsedItems(headers=match.columns, unknown_columns=[c.header for c in match.unknown])
+    parsed.header = match
     if match.unknown:
-        raise Rejected(unknown_message(match))
+        return parsed  # nothing is read until every column is mapped or ignored
     missing = [HEADERS[c] for c in ("name",) if c not in cols]
     if missing:
         raise Rejected(f"表头缺少列：{'、'.join(missing)}")
@@ -289,7 +290,7 @@ def parse_item_rows(
     # Only 抽查类别, holding 重点/一般 (our own export): that column is the mark.
     mark_in_list_category = "category" not in cols and "list_category" in cols
     if "category" not in cols and not mark_in_list_category:
-        parsed.warnings.append(RowError(match.data_start, "表中没有“事项类别”列，事项均按一般检查事项导入"))
+        parsed.warnings.append(RowError(match.data_start, "表中没有“事项类别”列，事项均按一般检查事项导入", "事项类别"))
     keys = [c for c in KEY_COLUMNS if c in cols]
     sources = {
         "list_category": "category" in cols and "list_category" in cols,
@@ -343,13 +344,18 @@ def parse_item_rows(
                 current.code = _code(owners, current.name, occurrence)
                 if occurrence > 1:
                     parsed.warnings.append(
-                        RowError(number, f"事项名称“{current.name}”与上方事项相同，作为另一个事项导入")
+                        RowError(
+                            number,
+                            f"事项名称“{current.name}”与上方事项相同，作为另一个事项导入",
+                            "事项名称",
+                            current.name,
+                        )
                     )
             first = codes.setdefault(current.code, number)
             if first != number:
-                raise Rejected(f"事项编码“{current.code}”与第{first}行重复")
+                raise Rejected(f"事项编码“{current.code}”与第{first}行重复", column="事项编码", value=current.code)
         except Rejected as exc:
-            parsed.errors.append(RowError(number, str(exc)))
+            parsed.errors.append(RowError(number, str(exc), exc.column, exc.value))
             current = None
             continue
         current.absent = absent
@@ -358,7 +364,7 @@ def parse_item_rows(
             parsed.departments.setdefault(name, number)
     for item in parsed.rows:
         if not item.object_type:
-            parsed.warnings.append(RowError(item.row, "检查对象为空"))
+            parsed.warnings.append(RowError(item.row, "检查对象为空", "检查对象"))
     return parsed
 
 
@@ -381,9 +387,9 @@ def _item(
                 group[name] = value
     name = _norm(raw(values, "name"))
     if not name:
-        raise Rejected("事项名称为空")
+        raise Rejected("事项名称为空", column="事项名称")
     if len(name) > 300:
-        raise Rejected(f"事项名称过长（{len(name)}个字，最多300个字）")
+        raise Rejected(f"事项名称过长（{len(name)}个字，最多300个字）", column="事项名称", value=name)
     list_category = _norm(group.get("list_category", ""))
     category_raw = group.get("category", "")
     if mark_in_list_category:
@@ -394,23 +400,28 @@ def _item(
             # a category of the province's list after all: keep it, the mark is unknown
             category, list_category = str(ItemCategory.GENERAL), category_raw
             parsed.warnings.append(
-                RowError(number, f"抽查类别“{category_raw}”不是重点/一般，已作为抽查类别保存，事项按一般检查事项导入")
+                RowError(
+                    number,
+                    f"抽查类别“{category_raw}”不是重点/一般，已作为抽查类别保存，事项按一般检查事项导入",
+                    "抽查类别",
+                    category_raw,
+                )
             )
     elif "category" in cols:
         if not category_raw:
-            raise Rejected("事项类别为空，应为重点检查事项或一般检查事项")
+            raise Rejected("事项类别为空，应为重点检查事项或一般检查事项", column="事项类别")
         category = parse_category(category_raw)
     else:
         category = str(ItemCategory.GENERAL)
     code = _norm(raw(values, "code")).replace(" ", "")
     if len(code) > 50:
-        raise Rejected(f"事项编码“{code}”过长（最多50个字符）")
+        raise Rejected(f"事项编码“{code}”过长（最多50个字符）", column="事项编码", value=code)
     object_type = _norm(raw(values, "object_type"))
     body = _norm(raw(values, "inspecting_body"))
     if len(object_type) > 300:
-        raise Rejected(f"检查对象过长（{len(object_type)}个字，最多300个字）")
+        raise Rejected(f"检查对象过长（{len(object_type)}个字，最多300个字）", column="检查对象", value=object_type)
     if len(body) > 200:
-        raise Rejected(f"检查主体过长（{len(body)}个字，最多200个字）")
+        raise Rejected(f"检查主体过长（{len(body)}个字，最多200个字）", column="检查主体", value=body)
     compiled = _norm(group.get("compiled_by", "")) or compiled_by
     return ItemRow(
         row=number,

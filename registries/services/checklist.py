@@ -174,7 +174,6 @@ def item_version_create(
 
 @dataclass
 class ChecklistImportResult(ImportResult):
-    warnings: list[RowError] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)  # 'header → label' for every column of the file
     unknown_departments: list[str] = field(default_factory=list)  # names no department answers to
     created_departments: list[str] = field(default_factory=list)
@@ -190,23 +189,43 @@ def checklist_import(
     create_departments: bool = False,
     aliases: dict[str, Department] | None = None,
     overrides: dict[str, str] | None = None,
+    refuse_unknown_departments: bool = True,
 ) -> ChecklistImportResult:
     """Import a published checklist: items versioned, claimed by the departments they name.
 
     `aliases` maps a kind of department (教育部门) to a bureau: remembered for `department`'s
     region, so the next list of the same province maps itself. Departments no name resolves
     refuse the whole file unless `create_departments` (created at the level and region their
-    name says). Nothing is written on a dry run, nor on any rejection when `atomic`.
+    name says), or, with `refuse_unknown_departments=False`, land unclaimed by them with a
+    warning per name. A file with unknown columns is not read (`unknown_columns`). Nothing is
+    written on a dry run, nor on any rejection when `atomic`.
     """
     from registries.importing import items as item_import
-    from registries.importing.columns import describe_lines
+    from registries.importing.columns import describe_lines, unknown_message
     from registries.importing.department_names import DepartmentNames, create_department, infer_place, remember_kind
     from registries.importing.department_names import key as name_key
-    from registries.importing.headers import Header
+    from registries.importing.headers import Header, describe
 
     parsed = item_import.parse_items(path, overrides=overrides)
     result = ChecklistImportResult(total=parsed.total, errors=list(parsed.errors), warnings=list(parsed.warnings))
     result.headers = describe_lines(Header((), 0, parsed.headers), item_import.ITEM_COLUMNS)
+    labels = dict(describe(Header((), 0, parsed.headers), item_import.ITEM_COLUMNS))
+    result.columns = [
+        {
+            "index": str(c.index),
+            "header": c.header,
+            "key": c.key,
+            "maps_to": labels.get(c.header, ""),
+            "how": c.how or "unknown",
+            "field": c.field or "",
+        }
+        for c in parsed.headers
+        if c.header
+    ]
+    result.unknown_columns = [c.header for c in parsed.headers if c.unknown and c.header]
+    if result.unknown_columns and parsed.header is not None:
+        result.message = unknown_message(parsed.header)
+        return result
     home = department.region if department is not None else Region.objects.filter(parent__isnull=True).first()
     try:
         with transaction.atomic():
@@ -223,6 +242,16 @@ def checklist_import(
                     result.created_departments.append(f"{name}（{Level(place.level).label}，{place.region.name}）")
                 unknown = []
             result.unknown_departments = unknown
+            if unknown and not refuse_unknown_departments:
+                for name in unknown:
+                    result.warnings.append(
+                        RowError(
+                            parsed.departments[name],
+                            f"部门“{name}”无法识别，未认领该事项：请在部门类别对应中指定本地部门后重新导入",
+                            value=name,
+                        )
+                    )
+                unknown = []
             refuse = bool(unknown) or (atomic and bool(result.errors)) or not parsed.rows
             if not refuse:
                 result.created, result.updated, result.unchanged = item_import.write_items(
@@ -247,7 +276,7 @@ def checklist_import(
             result.applied = True
     except Rollback:
         pass
-    if result.unknown_departments:
+    if result.unknown_departments and refuse_unknown_departments:
         rows = "；".join(f"{n}（第{parsed.departments[n]}行）" for n in result.unknown_departments)
         result.message = (
             f"无法识别的部门：{rows}。未导入：请用 --alias '名称=部门' 对应到已有部门，或加 --create-departments 新建"

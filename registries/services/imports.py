@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from registries.access import can_change_department_data
 from registries.audit import audit_record
 from registries.importing import inspectors as inspector_import
-from registries.importing import items as item_import
 from registries.importing import targets as target_import
 from registries.importing.common import ImportResult, Progress, Rejected, Rollback, RowError
 from registries.importing.headers import IGNORE, Header, HeaderSpec, describe
@@ -209,22 +208,19 @@ def items_import(
     atomic: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import a checklist workbook: a changed item gets a new version, the old one is superseded."""
-    parsed = item_import.parse_items(path)
-    result = ImportResult(total=parsed.total, errors=parsed.errors)
+    """Import a checklist workbook (registries.services.checklist.checklist_import): a changed item
+    gets a new version; the department's saved column mappings apply; departments the list names
+    that nothing resolves are reported as warnings, the items land unclaimed by them."""
+    from registries.services.checklist import checklist_import
 
-    def write() -> None:
-        result.created, result.updated, result.unchanged = item_import.write_items(parsed.rows, actor=actor)
-
-    return _apply(
-        result,
-        write,
-        actor=actor,
-        department=department,
-        kind=ImportKind.ITEMS,
+    return checklist_import(
         path=path,
+        department=department,
+        actor=actor,
         dry_run=dry_run,
         atomic=atomic,
+        overrides=load_mappings(department, ImportKind.ITEMS).headers,
+        refuse_unknown_departments=False,
     )
 
 

@@ -348,3 +348,19 @@ def test_a_department_s_column_mapping_is_remembered(tmp_path: Path, amr: Depart
     call_command("import_items", str(path), "--department", amr.name, "--dry-run")
     with pytest.raises(CommandError, match="无法识别的列"):
         call_command("import_items", str(path))  # no department: nothing remembered
+
+
+def test_the_staff_import_lands_the_items_and_warns_of_each_unknown_department(
+    tmp_path: Path, county_bureaus: dict[str, Department]
+) -> None:
+    from registries.services.imports import items_import
+
+    result = items_import(path=joint_csv(tmp_path / "joint.csv"), department=county_bureaus["市场监管部门"])
+    assert result.applied and result.created == 3
+    assert [(w.row, w.value) for w in result.warnings] == [(3, "教育部门"), (3, "市场监管部门"), (4, "卫生健康部门")]
+    RegionalDepartmentAlias.objects.create(
+        region=county_bureaus["教育部门"].region, name="教育部门", department=county_bureaus["教育部门"]
+    )
+    again = items_import(path=joint_csv(tmp_path / "joint.csv"), department=county_bureaus["市场监管部门"])
+    assert [w.value for w in again.warnings] == ["市场监管部门", "卫生健康部门"]
+    assert ItemClaim.objects.filter(department=county_bureaus["教育部门"]).count() == 3

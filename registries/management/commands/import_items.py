@@ -65,9 +65,11 @@ class Command(ImportCommand):
             aliases=aliases,
             overrides=overrides,
         )
-        if options["dry_run"]:
+        if options["dry_run"] or result.unknown_columns:
             for line in result.headers:
                 self.stdout.write(f"列 {line}")
+        if result.unknown_columns:
+            raise CommandError(result.message)
         for warning in result.warnings:
             self.stderr.write(f"提示：{warning}")
         for created in result.created_departments:
