@@ -11,7 +11,7 @@ from credit_risk.tables import TEXT_SUFFIXES
 from plans.models import Task
 from registries.models import TargetKind
 
-PLAN_SUFFIXES = {".xlsx", *TEXT_SUFFIXES}
+PLAN_SUFFIXES = {".xlsx", ".xls", *TEXT_SUFFIXES}
 SCAN_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
 
 
@@ -33,7 +33,7 @@ class PlanUploadForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
 
     def clean_file(self) -> Any:
-        return _check_suffix(self.cleaned_data["file"], PLAN_SUFFIXES, _("只接受 .xlsx、.tsv 或 .csv 文件"))
+        return _check_suffix(self.cleaned_data["file"], PLAN_SUFFIXES, _("只接受 .xlsx、.xls、.tsv 或 .csv 文件"))
 
 
 class AdjustmentForm(forms.Form):
@@ -45,7 +45,9 @@ class AdjustmentForm(forms.Form):
         return _check_suffix(self.cleaned_data["scan"], SCAN_SUFFIXES, _("扫描件只接受 PDF、JPG 或 PNG"))
 
     def clean_revised_table(self) -> Any:
-        return _check_suffix(self.cleaned_data["revised_table"], PLAN_SUFFIXES, _("只接受 .xlsx、.tsv 或 .csv 文件"))
+        return _check_suffix(
+            self.cleaned_data["revised_table"], PLAN_SUFFIXES, _("只接受 .xlsx、.xls、.tsv 或 .csv 文件")
+        )
 
 
 class DecisionForm(forms.Form):

@@ -18,7 +18,7 @@ from plans.importing import ParsedPlan, ParsedTask, parse_file
 from plans.models import Adjustment, AdjustmentStatus, Plan, PlanStatus, PlanVersion, Task
 from plans.parsing import name_key
 from registries.audit import audit_record
-from registries.importing.department_names import Place
+from registries.importing.department_names import Place, remember_kind
 from registries.models import ChecklistItemVersion, Department, DepartmentAlias, Region, Tag, User
 
 
@@ -71,15 +71,16 @@ def departments_resolve(
     user: User | None,
     places: dict[str, tuple[str, int]] | None = None,
 ) -> dict[str, int]:
-    """Remember each mapped name as an alias of its department; create the new ones at the level and
-    region their name says (市… the city's, 县… the county's), or as corrected in `places`
-    (name -> (level, region id))."""
+    """Remember each mapped name as an alias of its department for the owner's region; create the
+    new ones at the level and region their name says (市… the city's, 县… the county's), or as
+    corrected in `places` (name -> (level, region id))."""
     resolved: dict[str, int] = {}
     for name, pk in mapping.items():
         key = name_key(name)
         department = Department.objects.get(pk=pk)
         if key != name_key(department.name) and not DepartmentAlias.objects.filter(name=key).exists():
-            DepartmentAlias.objects.create(department=department, name=key)
+            # "统计局" means this county's bureau in this county's tables, not in every county's
+            remember_kind(region=owner.region, name=key, department=department)
         resolved[name] = pk
     for name in create:
         place = place_of(name, owner)

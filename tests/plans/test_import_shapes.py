@@ -283,3 +283,21 @@ def test_a_city_bureau_written_short_resolves_to_the_owner_s_city(
 def test_it_reads_the_periods_county_plans_write(cell: str, months: tuple[int, int], year: int | None) -> None:
     period = parsing.parse_period(cell)
     assert ((period.start_month, period.end_month), period.start_year) == (months, year)
+
+
+def test_a_plan_saved_as_old_excel_reads_like_the_workbook(tmp_path: Path, owner: Department) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("计划")
+    for r, row in enumerate([["阳城县2024年度部门联合抽查计划"], HEADER[:10], *(row[:10] for row in ROWS)]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(tmp_path / "plan.xls"))
+    parsed = parse_file(tmp_path / "plan.xls", year=2024, resolve=DepartmentResolver(owner))
+    assert parsed.all_errors == []
+    assert parsed.title == "阳城县2024年度部门联合抽查计划"
+    assert [(t.uses_tiers, t.modes) for t in parsed.tasks] == [
+        (True, ["市抽县查"]),
+        (False, ["县抽县查"]),
+        (True, ["市县联动"]),
+    ]

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from plans.models import Adjustment, AdjustmentStatus, Plan, PlanStatus
 from plans.services import plan_import, plan_publish
-from registries.models import Department, DepartmentAlias, Role, User
+from registries.models import Department, DepartmentAlias, RegionalDepartmentAlias, Role, User
 from tests.factories import UserFactory
 from tests.plans.conftest import SAMPLES
 
@@ -61,7 +61,9 @@ def test_it_maps_an_unknown_name_to_a_department_then_commits(
     assert response["Location"] == reverse("plans:detail", args=[plan.pk])
     assert plan.owner == drc and plan.year == 2022
     assert plan.tasks.get(number=2).initiator == stats
-    assert DepartmentAlias.objects.get(name="统计局").department == stats  # next time it resolves by itself
+    # next time it resolves by itself, in this county's tables only
+    assert RegionalDepartmentAlias.objects.get(name="统计局", region=drc.region).department == stats
+    assert not DepartmentAlias.objects.filter(name="统计局").exists()
 
 
 def test_it_creates_a_department_from_the_preview(client: Client, county_staff: User) -> None:
@@ -84,7 +86,7 @@ def test_it_refuses_files_that_are_not_tables(client: Client, alice: User) -> No
     client.force_login(alice)
     response = client.post(reverse("plans:upload"), {"file": SimpleUploadedFile("plan.docx", b"x"), "year": 2023})
     assert response.status_code == 200
-    assert "只接受 .xlsx、.tsv 或 .csv 文件" in response.content.decode()
+    assert "只接受 .xlsx、.xls、.tsv 或 .csv 文件" in response.content.decode()
 
 
 @pytest.fixture
