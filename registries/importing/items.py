@@ -228,6 +228,20 @@ def split_department_names(raw: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+_SECTION_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十]+[)）、.．]\s*")
+
+
+def _section_heading(values: list[object]) -> str:
+    """A row holding one text only, merged across the sheet or numbered 一、…: a part of the list."""
+    texts = [text(v) for v in values if text(v)]
+    if not texts or len(set(texts)) != 1:
+        return ""
+    heading = texts[0]
+    if "《" in heading or len(heading) > 30:
+        return ""  # a legal basis continued on a row of its own, not a heading
+    return heading if len(texts) >= 2 or _SECTION_NUMBER.match(heading) else ""
+
+
 def _code(departments: list[str], name: str, occurrence: int = 1) -> str:
     seed = f"{'、'.join(departments)}|{name}" + (f"|#{occurrence}" if occurrence > 1 else "")
     return f"X{hashlib.sha256(seed.encode()).hexdigest()[:12].upper()}"
@@ -316,6 +330,11 @@ def parse_item_rows(
             continue
         if _norm(raw(values, "name")) in {HEADERS["name"], "抽查事项"} and raw(values, "number") in {"序号", ""}:
             continue  # the header repeated on a new page
+        if heading := _section_heading(values):
+            # 一、食品安全 across the sheet: the items below belong to that part of the list
+            if "list_category" not in cols:
+                group["section"] = _SECTION_NUMBER.sub("", heading)
+            continue
         own_keys = [k for k in keys if raw(values, k) and (index, cols[k]) not in covered]
         if started and not own_keys:
             if current is not None:
@@ -325,7 +344,9 @@ def parse_item_rows(
         parsed.total += 1
         try:
             if not fill_down:
+                section = group.get("section", "")
                 group.clear()
+                group["section"] = section
             current = _item(
                 values,
                 raw,
@@ -390,7 +411,7 @@ def _item(
         raise Rejected("事项名称为空", column="事项名称")
     if len(name) > 300:
         raise Rejected(f"事项名称过长（{len(name)}个字，最多300个字）", column="事项名称", value=name)
-    list_category = _norm(group.get("list_category", ""))
+    list_category = _norm(group.get("list_category", "") or group.get("section", ""))
     category_raw = group.get("category", "")
     if mark_in_list_category:
         category_raw, list_category = list_category, ""

@@ -364,3 +364,19 @@ def test_the_staff_import_lands_the_items_and_warns_of_each_unknown_department(
     again = items_import(path=joint_csv(tmp_path / "joint.csv"), department=county_bureaus["市场监管部门"])
     assert [w.value for w in again.warnings] == ["市场监管部门", "卫生健康部门"]
     assert ItemClaim.objects.filter(department=county_bureaus["教育部门"]).count() == 3
+
+
+def test_section_rows_name_the_part_of_the_list_their_items_belong_to(tmp_path: Path, amr: Department) -> None:
+    rows = [
+        ["序号", "事项名称", "检查对象", "事项类别", "检查依据"],
+        ["一、食品安全"],
+        [1, "食品生产企业检查", "食品生产企业", "重点", "《中华人民共和国食品安全法》第一百一十条"],
+        ["", "", "", "", "二、《食品生产许可管理办法》第四十八条"],
+        ["二、特种设备安全", "二、特种设备安全", "二、特种设备安全", "二、特种设备安全", "二、特种设备安全"],
+        [2, "电梯使用单位检查", "电梯使用单位", "一般", "《中华人民共和国特种设备安全法》第五十七条"],
+    ]
+    result = checklist_import(path=write_xlsx(tmp_path / "list.xlsx", rows, merges=["A2:E2", "A5:E5"]))
+    assert result.errors == [] and result.total == 2
+    food = ChecklistItemVersion.objects.get(name="食品生产企业检查")
+    assert (food.list_category, food.legal_bases.count()) == ("食品安全", 2)
+    assert ChecklistItemVersion.objects.get(name="电梯使用单位检查").list_category == "特种设备安全"
