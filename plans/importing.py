@@ -170,6 +170,7 @@ class ParsedPlan:
     errors: list[str] = field(default_factory=list)
     # every column of the file with the field it landed in (None: unknown, IGNORE: ignored)
     headers: list[ColumnMatch] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # rows that are notes under the table, not tasks
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -236,11 +237,18 @@ def parse_rows(
         plan.errors.append(_("表头中没有“%(c)s”列") % {"c": "”“".join(missing)})
         return plan
     previous: dict[str, str] = {}
+    section = ""
     for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         values = {name: _cell(list(row), cols, name) for name in cols}
         if not any(values.values()):
             continue
         if normalise_header(values.get("number")) == "序号":  # a repeated header on a new page
+            continue
+        if heading := _section_heading(row):
+            section = heading  # 一、部门联合抽查任务: the tasks below are joint
+            continue
+        if note := _note(list(row), cols):
+            plan.notes.append(_("第 %(r)d 行：表格说明，不是抽查任务：%(t)s") % {"r": number, "t": note})
             continue
         last_task = plan.tasks[-1] if plan.tasks else None
         if last_task is not None and _continues(values, last_task):
@@ -253,7 +261,7 @@ def parse_rows(
                     values[name] = previous[name]
                     task.filled.append(name)
         previous = values
-        _parse_task(task, values, year=year, resolve=resolve, position=len(plan.tasks) + 1)
+        _parse_task(task, values, year=year, resolve=resolve, position=len(plan.tasks) + 1, section=section)
         plan.tasks.append(task)
     if not plan.tasks:
         plan.errors.append("表中没有抽查任务")
@@ -261,7 +269,13 @@ def parse_rows(
 
 
 def _parse_task(
-    task: ParsedTask, values: dict[str, str], *, year: int, resolve: Callable[[str], int | None], position: int
+    task: ParsedTask,
+    values: dict[str, str],
+    *,
+    year: int,
+    resolve: Callable[[str], int | None],
+    position: int,
+    section: str = "",
 ) -> None:
     def error(message: str) -> None:
         task.errors.append(f"第 {task.row} 行：{message}")
@@ -338,8 +352,33 @@ def _parse_task(
     task.extra = {PLAN_COLUMNS.label(c): values[c] for c in EXTRA_COLUMNS if values.get(c)}
     joint = parsing.parse_joint(values.get("task_type") or task.remark)
     if joint is None:
+        joint = parsing.parse_joint(section)
+    if joint is None:
         joint = bool(task.cooperating_ids) or any(r.department_id is None for r in task.cooperating)
     task.task_type = "joint" if joint else "internal"
+
+
+_SECTION_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十]+[)）、.．]")
+
+
+def _section_heading(row: list[object]) -> str:
+    """A row holding one text only, merged across the table or numbered 一、…: a part of the plan."""
+    texts = [parsing.clean(v) for v in row if parsing.clean(v)]
+    if not texts or len(set(texts)) != 1 or len(texts[0]) > 40:
+        return ""
+    return texts[0] if len(texts) >= 2 or _SECTION_NUMBER.match(texts[0]) else ""
+
+
+def _note(row: list[object], cols: dict[str, int]) -> str:
+    """A row with one text, in the 序号 column or outside the table's columns (注：…, 制表人：…):
+    a note under the table, not a task and not more of the task above."""
+    filled = [(i, " ".join(str(v).split())) for i, v in enumerate(row) if v is not None and str(v).strip()]
+    if len(filled) != 1:
+        return ""
+    index, note = filled[0]
+    if _NUMBER.match(note) or (index in cols.values() and index != cols.get("number")):
+        return ""
+    return note
 
 
 def _continues(values: dict[str, str], task: ParsedTask) -> bool:

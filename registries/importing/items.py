@@ -335,6 +335,15 @@ def parse_item_rows(
             if "list_category" not in cols:
                 group["section"] = _SECTION_NUMBER.sub("", heading)
             continue
+        filled = [(i, text(v)) for i, v in enumerate(values) if text(v)]
+        if (
+            len(filled) == 1
+            and not filled[0][1].isdigit()
+            and (filled[0][0] not in cols.values() or filled[0][0] == cols.get("number"))
+        ):
+            # 注：…, 制表人：… under the table: a note, not an item nor more of the item above
+            parsed.warnings.append(RowError(number, f"表格说明，不是抽查事项：{filled[0][1]}"))
+            continue
         own_keys = [k for k in keys if raw(values, k) and (index, cols[k]) not in covered]
         if started and not own_keys:
             if current is not None:

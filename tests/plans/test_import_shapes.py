@@ -301,3 +301,31 @@ def test_a_plan_saved_as_old_excel_reads_like_the_workbook(tmp_path: Path, owner
         (False, ["县抽县查"]),
         (True, ["市县联动"]),
     ]
+
+
+def test_section_rows_say_whether_the_tasks_below_are_joint(tmp_path: Path, owner: Department) -> None:
+    rows = [
+        ["序号", "抽查任务名称", "抽查比例", "抽查时间", "发起部门"],
+        ["一、部门联合抽查任务"],
+        [1, "学校食堂检查", "10%", "3月-10月", "县市场监管局"],
+        ["二、内部抽查任务"],
+        [2, "电梯使用单位检查", "5%", "3月-10月", "县市场监管局"],
+    ]
+    path = write_xlsx(tmp_path / "p.xlsx", rows, merges=["A2:E2", "A4:E4"])
+    parsed = parse_file(path, year=2024, resolve=DepartmentResolver(owner))
+    assert parsed.all_errors == []
+    assert [(t.name, t.task_type) for t in parsed.tasks] == [
+        ("学校食堂检查", "joint"),
+        ("电梯使用单位检查", "internal"),
+    ]
+
+
+def test_a_note_under_the_table_is_not_a_task(tmp_path: Path, owner: Department) -> None:
+    rows = [
+        ["序号", "抽查任务名称", "抽查比例", "抽查时间", "发起部门"],
+        [1, "学校食堂检查", "10%", "3月-10月", "县市场监管局"],
+        ["注：抽查比例为最低比例，各部门可根据实际提高。"],
+    ]
+    parsed = parse_file(write_xlsx(tmp_path / "p.xlsx", rows), year=2024, resolve=DepartmentResolver(owner))
+    assert parsed.all_errors == [] and len(parsed.tasks) == 1
+    assert parsed.notes == ["第 3 行：表格说明，不是抽查任务：注：抽查比例为最低比例，各部门可根据实际提高。"]

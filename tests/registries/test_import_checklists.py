@@ -380,3 +380,16 @@ def test_section_rows_name_the_part_of_the_list_their_items_belong_to(tmp_path: 
     food = ChecklistItemVersion.objects.get(name="食品生产企业检查")
     assert (food.list_category, food.legal_bases.count()) == ("食品安全", 2)
     assert ChecklistItemVersion.objects.get(name="电梯使用单位检查").list_category == "特种设备安全"
+
+
+def test_a_note_under_the_list_is_not_an_item(tmp_path: Path, amr: Department) -> None:
+    rows = [
+        ["序号", "事项名称", "检查对象", "事项类别"],
+        [1, "食品经营检查", "食品经营者", "重点"],
+        ["注：本清单根据法律法规立改废情况动态调整。"],
+    ]
+    result = checklist_import(path=write_xlsx(tmp_path / "list.xlsx", rows))
+    assert result.errors == [] and result.total == 1
+    assert [(w.row, w.message) for w in result.warnings] == [
+        (3, "表格说明，不是抽查事项：注：本清单根据法律法规立改废情况动态调整。")
+    ]

@@ -78,6 +78,8 @@ class Command(BaseCommand):
         if options["dry_run"] or parsed.unknown_columns:
             for written, target in describe(Header((), 0, parsed.headers), PLAN_COLUMNS):
                 self.stdout.write(f"列 {written} → {target}")
+        for message in (*parsed.notes, *(w for t in parsed.tasks for w in t.warnings)):
+            self.stderr.write(f"提示：{message}")
         for message in parsed.all_errors:
             self.stderr.write(message)
         if parsed.unresolved:
