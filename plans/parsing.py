@@ -33,6 +33,7 @@ _TIMES = re.compile(r"(\d*)\s*次\s*/\s*年")
 _TIMES_EACH_YEAR = re.compile(r"每年\s*(\d+)\s*次")
 _AT_LEAST = re.compile(r"不低于|不少于|至少|≥|>=")
 _WARNING = re.compile(r"预警")
+_ALL = re.compile(r"全覆盖|全部抽查|全部检查|^全部$")
 
 
 def parse_ratio(raw: object) -> RatioSpec:
@@ -50,6 +51,8 @@ def parse_ratio(raw: object) -> RatioSpec:
         raise CellError(f"抽查频次“{text}”不能为 0 次")
     if _WARNING.search(text):
         return RatioSpec(kind=RatioKind.WARNING_MODEL, times_per_year=times)
+    if _ALL.search(text) and not _PERCENT.search(text):
+        return RatioSpec(kind=RatioKind.PERCENT, percent=Decimal(100), times_per_year=times)
     if m := _PERCENT.search(text):
         try:
             percent = Decimal(m.group(1))
@@ -256,7 +259,8 @@ def parse_joint(raw: object) -> bool | None:
 
 # --- departments --------------------------------------------------------------------------
 
-ROLE_SUFFIXES = ("组织发起", "组织实施", "实施", "组织", "发起", "牵头", "指导", "配合", "负责")
+_BRACKETED_ROLE = re.compile(r"[(（](?:牵头|配合|发起|负责|主办|协办|组织|实施|指导)[)）]")
+ROLE_SUFFIXES = ("组织发起", "组织实施", "实施", "组织", "发起", "牵头", "指导", "配合", "负责", "等")
 _DEPT_SEPARATORS = re.compile(r"[、,;，；]+")
 # A branch written after its parent (市生态环境局 阳城分局): it ends like a branch and names no
 # level of its own; 市消防救援支队 after 市公安局 starts with a level and is a department of its own.
@@ -290,7 +294,7 @@ class DepartmentRef:
 def department_names(raw: object) -> list[str]:
     """The department names a cell lists: split on 、，,;； line breaks and spaces, a branch kept
     with its parent (`市生态环境局 阳城分局` is one name), role words (牵头, 配合…) removed."""
-    text = clean(raw)
+    text = _BRACKETED_ROLE.sub("", clean(raw))
     words = [strip_role(w) for w in _DEPT_SEPARATORS.sub(" ", text).split(" ")]
     words = [w for w in words if w]
     names: list[str] = []

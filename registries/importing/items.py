@@ -114,7 +114,8 @@ _METHODS = {
     "网络抽查": InspectionMethod.ONLINE,
     "网上核查": InspectionMethod.ONLINE,
 }
-_METHOD_SPLIT = re.compile(r"[、，,；;/／\s]+")
+_METHOD_SPLIT = re.compile(r"[、，,；;/／+＋\s]+")
+_METHOD_JOINERS = re.compile(r"和|或|及|与|以及")
 _DEPARTMENT_SPLIT = re.compile(r"[、，,；;\n]+")
 _CITATION = re.compile(r"《(?P<law>[^》]+)》(?P<article>[^《]*)")
 _NUMBERING = re.compile(r"^[\s\d.、:：;；,，()（）一二三四五六七八九十]*")
@@ -211,13 +212,20 @@ def parse_category(raw: str) -> str:
 
 
 def parse_methods(raw: str) -> list[str]:
-    """Methods as a list writes them: known spellings to the three methods, any other kept, normalised."""
+    """Methods as a list writes them: known spellings to the three methods, any other kept, normalised.
+
+    `实地核查、书面检查`, `现场检查+书面审查`; `实地核查和书面检查` is split only when both parts are known."""
     methods: list[str] = []
     for word in filter(None, _METHOD_SPLIT.split(_norm(raw))):
         part = word.strip("。.")
         if not part:
             continue
         known = _METHODS.get(part)
+        if known is None:
+            pieces = [p for p in _METHOD_JOINERS.split(part) if p]
+            if len(pieces) > 1 and all(p in _METHODS for p in pieces):
+                methods.extend(str(_METHODS[p]) for p in pieces)
+                continue
         methods.append(str(known) if known is not None else part[:50])
     return list(dict.fromkeys(methods))
 

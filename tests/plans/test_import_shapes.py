@@ -329,3 +329,13 @@ def test_a_note_under_the_table_is_not_a_task(tmp_path: Path, owner: Department)
     parsed = parse_file(write_xlsx(tmp_path / "p.xlsx", rows), year=2024, resolve=DepartmentResolver(owner))
     assert parsed.all_errors == [] and len(parsed.tasks) == 1
     assert parsed.notes == ["第 3 行：表格说明，不是抽查任务：注：抽查比例为最低比例，各部门可根据实际提高。"]
+
+
+def test_role_words_in_brackets_and_etc_are_not_part_of_a_name() -> None:
+    cell = "县市场监管局（牵头）、县教育局(配合) 县卫健局等"
+    assert parsing.department_names(cell) == ["县市场监管局", "县教育局", "县卫健局"]
+
+
+def test_full_coverage_is_a_hundred_percent() -> None:
+    spec = parsing.parse_ratio("全覆盖")
+    assert (spec.kind, spec.percent) == ("percent", 100)

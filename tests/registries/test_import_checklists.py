@@ -393,3 +393,9 @@ def test_a_note_under_the_list_is_not_an_item(tmp_path: Path, amr: Department) -
     assert [(w.row, w.message) for w in result.warnings] == [
         (3, "表格说明，不是抽查事项：注：本清单根据法律法规立改废情况动态调整。")
     ]
+
+
+def test_methods_joined_by_plus_or_and_are_split_when_both_are_known() -> None:
+    assert parse_methods("现场检查+书面审查") == ["on_site", "documentary"]
+    assert parse_methods("实地核查和书面检查") == ["on_site", "documentary"]
+    assert parse_methods("检验检测和专业机构核查") == ["检验检测和专业机构核查"]
