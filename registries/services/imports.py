@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from registries.access import can_change_department_data
 from registries.audit import audit_record
 from registries.importing import inspectors as inspector_import
+from registries.importing.items import ITEM_COLUMNS
 from registries.importing import targets as target_import
 from registries.importing.common import ImportResult, Progress, Rejected, Rollback, RowError
 from registries.importing.headers import IGNORE, Header, HeaderSpec, describe
@@ -451,6 +452,7 @@ def mapping_choices(kind: str) -> list[tuple[str, str]]:
     specs: dict[str, HeaderSpec] = {
         ImportKind.TARGETS: target_import.SPEC,
         ImportKind.INSPECTORS: inspector_import.SPEC,
+        ImportKind.ITEMS: ITEM_COLUMNS,
     }
     spec = specs.get(kind)
     if spec is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -399,3 +400,31 @@ def test_methods_joined_by_plus_or_and_are_split_when_both_are_known() -> None:
     assert parse_methods("现场检查+书面审查") == ["on_site", "documentary"]
     assert parse_methods("实地核查和书面检查") == ["on_site", "documentary"]
     assert parse_methods("检验检测和专业机构核查") == ["检验检测和专业机构核查"]
+
+
+def test_the_staff_preview_maps_an_unknown_column_of_a_list_then_commits(
+    client: Any, alice: Any, tmp_path: Path, settings: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from registries.models import ImportJob, ImportStatus
+    from registries.services.imports import import_job_map
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = [
+        ["序号", "事项名称", "检查对象", "事项类别", "联系电话"],
+        [1, "食品经营检查", "食品经营者", "重点", "0356-1"],
+    ]
+    path = write_xlsx(tmp_path / "清单.xlsx", rows)
+    client.force_login(alice)
+    client.post(
+        reverse("registries:import_list"), {"kind": "items", "file": SimpleUploadedFile(path.name, path.read_bytes())}
+    )
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.PREVIEWED and not job.can_commit
+    assert "联系电话" in client.get(reverse("registries:import_detail", args=[job.pk])).content.decode()
+    job = import_job_map(user=alice, job=job, headers={"联系电话": "note"}, values={})
+    assert job.can_commit
+    client.post(reverse("registries:import_commit", args=[job.pk]))
+    assert ChecklistItemVersion.objects.get().note == "0356-1"
