@@ -27,10 +27,10 @@ from django.utils.translation import gettext as _
 from registries.access import can_change_department_data
 from registries.audit import audit_record
 from registries.importing import inspectors as inspector_import
-from registries.importing.items import ITEM_COLUMNS
 from registries.importing import targets as target_import
 from registries.importing.common import ImportResult, Progress, Rejected, Rollback, RowError
 from registries.importing.headers import IGNORE, Header, HeaderSpec, describe
+from registries.importing.items import ITEM_COLUMNS
 from registries.importing.workbook import WorkbookRefused, check_file, estimate_rows
 from registries.models import Department, ImportJob, ImportKind, ImportStatus, TargetKind, TargetStatus, User
 from registries.models.imports import ImportMapping, MappingScope
