@@ -148,6 +148,9 @@ _STATUS_EXACT = _exact_table((v, lbl) for v, lbl in TargetStatus.choices if v !=
 }
 
 
+_key = lru_cache(maxsize=4096)(normalise_header)
+
+
 @lru_cache(maxsize=1024)
 def map_kind(raw: str) -> str | None:
     """The registry kind of a 企业类型 text, or None when no rule knows it."""
@@ -188,6 +191,7 @@ DATA_FIELDS = (
     "established_on",
 )
 # Identifiers a file never clears: a stored one is kept when the file's cell is blank.
+_CODE_CHARS = frozenset(credit_code.ALPHABET)
 _KEPT_WHEN_BLANK = frozenset({"credit_code", "registration_number", "identifier"})
 
 
@@ -310,6 +314,11 @@ class RowParser:
     ) -> tuple[str | None, str | None, str | None]:
         """(credit code, registration number, the credit code's lost-digits warning)."""
         code_label, number_label = HEADERS["credit_code"], HEADERS["registration_number"]
+        if raw_number == "" and raw_code.__class__ is str and len(raw_code) == 18 and _CODE_CHARS.issuperset(raw_code):  # type: ignore[arg-type]
+            try:  # the common case: a credit code written as text, no registration number
+                return credit_code.validate(raw_code), None, None  # type: ignore[arg-type]
+            except credit_code.CreditCodeError as exc:
+                raise Rejected(str(exc), column=code_label, value=raw_code) from None  # type: ignore[arg-type]
         code_text, code_lost = recover_number(raw_code)
         reg, reg_lost = recover_number(raw_number) if raw_number not in ("", None) else ("", False)
         if reg_lost:
@@ -388,7 +397,7 @@ class RowParser:
         by_code = _KIND_BY_CODE.get(code[:2]) if code else None
         if not raw:
             return str(by_code or TargetKind.ENTERPRISE)
-        found = self.mappings.kinds.get(normalise_header(raw)) or map_kind(raw)
+        found = (self.mappings.kinds and self.mappings.kinds.get(_key(raw))) or map_kind(raw)
         if found:
             return found
         label = HEADERS["kind"]
@@ -406,7 +415,7 @@ class RowParser:
     def _status(self, raw: str, number: int) -> str:
         if not raw:
             return str(TargetStatus.ACTIVE)
-        found = self.mappings.statuses.get(normalise_header(raw)) or map_status(raw)
+        found = (self.mappings.statuses and self.mappings.statuses.get(_key(raw))) or map_status(raw)
         if found:
             return found
         label = HEADERS["status"]
@@ -424,6 +433,14 @@ class RowParser:
 def _tags(raw: object) -> tuple[str, ...]:
     """A tag cell as names; cached, since a registry repeats a few combinations of tags."""
     return tuple(limited(t, 100, HEADERS["tags"]) for t in split_tags(raw))
+
+
+class UnknownColumns(Exception):  # noqa: N818 - control flow: the file waits for the user's mapping
+    """The file has columns nobody has mapped or ignored: nothing is imported until someone does."""
+
+    def __init__(self, header: Header) -> None:
+        super().__init__("unknown columns")
+        self.header = header
 
 
 def read_header(path: Path, mappings: Mappings | None = None) -> Header:
@@ -482,7 +499,7 @@ def iter_targets(
     """The valid rows in chunks of about `chunk_rows`, counting rows and rejections in `parsed`.
 
     Touches no database (the region lookup is built by the caller), so it may run in a thread.
-    Columns still unknown after `mappings` are not read (the caller refuses such a file first).
+    A column still unknown after `mappings` raises UnknownColumns before any row is produced.
     """
     mappings = mappings or Mappings()
     with SheetReader(path) as reader:
@@ -495,6 +512,8 @@ def iter_targets(
         header = find_header(head, SPEC, overrides=mappings.headers)
         parsed.header = header
         check_header(header)
+        if header.unknown:
+            raise UnknownColumns(header)
         cols = {name: index for name, index in header.fields.items() if not name.startswith(NOT_STORED_PREFIX)}
 
         def data() -> Iterator[tuple[int, list[object]]]:
@@ -515,8 +534,11 @@ def iter_targets(
             parsed.total += 1
             try:
                 row = parse_row(values, number)
-                for key in IDENTIFYING:
-                    value = getattr(row, key)
+                for key, value in (
+                    ("credit_code", row.credit_code),
+                    ("registration_number", row.registration_number),
+                    ("identifier", row.identifier),
+                ):
                     if value:
                         first = seen[key].setdefault(value, number)
                         if first != number:
@@ -564,18 +586,15 @@ def _pg_array(values: tuple[str, ...]) -> str:
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
-def _nullable(value: str | None) -> str:
-    return value if value is not None else "\\N"
-
-
 def copy_line(r: TargetRow) -> str:
     """One row in COPY's text format (tab-separated, \\N for NULL, backslash escapes)."""
+    code, number, identifier, established_on = r.credit_code, r.registration_number, r.identifier, r.established_on
     fields = [
         str(r.row),
         r.kind,
-        _nullable(r.credit_code),
-        _nullable(r.registration_number),
-        _nullable(r.identifier),
+        "\\N" if code is None else code,
+        "\\N" if number is None else number,
+        "\\N" if identifier is None else identifier,
         r.registration_no,
         r.name,
         r.legal_representative,
@@ -583,20 +602,15 @@ def copy_line(r: TargetRow) -> str:
         r.address,
         r.industry,
         r.status,
-        r.established_on.isoformat() if r.established_on is not None else "\\N",
+        "\\N" if established_on is None else established_on.isoformat(),
         _pg_array(r.tags),
     ]
     line = "\t".join(fields)
     # Cell text has its whitespace collapsed, so escaping is rarely needed: then the only
     # backslashes are the NULL markers and the only tabs the separators.
-    null_at = {
-        2: r.credit_code is None,
-        3: r.registration_number is None,
-        4: r.identifier is None,
-        12: r.established_on is None,
-    }
-    nulls = sum(null_at.values())
+    nulls = (code is None) + (number is None) + (identifier is None) + (established_on is None)
     if line.count("\\") != nulls or line.count("\t") != len(fields) - 1 or "\n" in line or "\r" in line:
+        null_at = {2: code is None, 3: number is None, 4: identifier is None, 12: established_on is None}
         line = "\t".join(f if null_at.get(i) else f.translate(_COPY_ESCAPES) for i, f in enumerate(fields))
     return line + "\n"
 
@@ -668,6 +682,9 @@ class _PostgresWriter:
     def __enter__(self) -> _PostgresWriter:
         tables = [Target._meta.db_table, Target.tags.through._meta.db_table]
         with connection.cursor() as cur:
+            # Index probes on temporary tables without statistics look costly to the planner, which
+            # then JIT-compiles them: half a second a statement for nothing. Until this transaction ends.
+            cur.execute("SET LOCAL jit = off")
             cur.execute(_CREATE_STAGE)
             cur.execute(
                 "CREATE TEMP TABLE target_found (row integer, id bigint, department_id bigint, link boolean)"
@@ -753,6 +770,17 @@ class _PostgresWriter:
             # take (the targets may be duplicates; the duplicate check compares registration_no).
             cur.execute(
                 """
+                SELECT EXISTS (SELECT 1 FROM target_stage WHERE registration_number IS NOT NULL
+                               OR credit_code IS NOT NULL AND identifier IS NOT NULL)
+                """
+            )
+            if cur.fetchone()[0]:
+                self._release_taken_identifiers(cur)
+
+    @staticmethod
+    def _release_taken_identifiers(cur: CursorWrapper) -> None:
+        cur.execute(
+            """
                 UPDATE target_stage s SET
                     registration_number = CASE WHEN EXISTS (
                         SELECT 1 FROM registries_target t WHERE t.registration_number = s.registration_number
@@ -765,7 +793,7 @@ class _PostgresWriter:
                 WHERE s.credit_code IS NOT NULL AND (s.registration_number IS NOT NULL OR s.identifier IS NOT NULL)
                    OR s.credit_code IS NULL AND s.registration_number IS NOT NULL AND s.identifier IS NOT NULL
                 """
-            )
+        )
 
     def take_foreign(self) -> list[RowError]:
         """The staged rows naming another department's target: reported, and dropped from staging."""
@@ -911,6 +939,7 @@ class ImportedTargets:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    header: Header | None = None
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -963,6 +992,7 @@ def import_targets_streaming(
             result.created += created
             result.updated += updated
             result.unchanged += unchanged
+    result.header = parsed.header
     result.total = parsed.total
     result.errors = sorted([*parsed.errors, *foreign], key=lambda e: e.row)
     result.warnings = sorted(parsed.warnings, key=lambda e: e.row)

@@ -139,11 +139,6 @@ def targets_import(
     """
     mappings = mappings or load_mappings(department, ImportKind.TARGETS)
     result = ImportResult()
-    header = target_import.read_header(path, mappings)
-    _describe_columns(result, header, target_import.SPEC)
-    target_import.check_header(header)
-    if result.unknown_columns:
-        return result
 
     # Parsing and writing overlap (a thread parses), so both happen inside the transaction.
     def write_streamed() -> None:
@@ -153,17 +148,23 @@ def targets_import(
         result.total, result.errors, result.warnings = imported.total, imported.errors, imported.warnings
         result.unmapped_values = _unmapped(imported.unmapped)
         result.created, result.updated, result.unchanged = imported.created, imported.updated, imported.unchanged
+        if imported.header is not None:
+            _describe_columns(result, imported.header, target_import.SPEC)
 
-    return _apply(
-        result,
-        write_streamed,
-        actor=actor,
-        department=department,
-        kind=ImportKind.TARGETS,
-        path=path,
-        dry_run=dry_run,
-        atomic=atomic,
-    )
+    try:
+        return _apply(
+            result,
+            write_streamed,
+            actor=actor,
+            department=department,
+            kind=ImportKind.TARGETS,
+            path=path,
+            dry_run=dry_run,
+            atomic=atomic,
+        )
+    except target_import.UnknownColumns as unknown:  # raised before any row was written
+        _describe_columns(result, unknown.header, target_import.SPEC)
+        return result
 
 
 def inspectors_import(
