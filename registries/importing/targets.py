@@ -192,6 +192,10 @@ DATA_FIELDS = (
 )
 # Identifiers a file never clears: a stored one is kept when the file's cell is blank.
 _CODE_CHARS = frozenset(credit_code.ALPHABET)
+# What registration exports write where a number is absent: read as blank.
+PLACEHOLDERS = frozenset(
+    {"无", "暂无", "空", "-", "--", "—", "——", "/", "\\", "0", "null", "NULL", "None", "N/A", "n/a", "未知", "无代码"}
+)
 _KEPT_WHEN_BLANK = frozenset({"credit_code", "registration_number", "identifier"})
 
 
@@ -233,24 +237,47 @@ class ParsedTargets:
 
 
 class RegionLookup:
+    """A region cell -> region id: by code or name, by a longer code (a township's 12 digits) or by
+    the region name it contains (山西省晋城市阳城县凤城镇 -> 阳城县). A region this registry does not
+    know lands in the department's own region, with a warning (never a rejected row)."""
+
     def __init__(self, default: Region) -> None:
         self.default_id = default.pk
+        self.default_name = default.name
         self.by_key: dict[str, int] = {}
         for pk, code, name in Region.objects.values_list("pk", "code", "name"):
             self.by_key[code] = pk
             self.by_key.setdefault(name, pk)
+        self.names = sorted((k for k in self.by_key if not k.isdigit() and len(k) >= 2), key=len, reverse=True)
+        self.found: dict[str, tuple[int, bool]] = {}
 
-    def __call__(self, raw: str) -> int:
+    def __call__(self, raw: str) -> tuple[int, str]:
+        """(region id, warning or "")."""
         if not raw:
-            return self.default_id
-        try:
-            return self.by_key[raw]
-        except KeyError:
-            raise Rejected(
-                _("所属区域“%(value)s”不存在（填写区划名称或代码，如阳城县或140522）") % {"value": raw},
-                column=HEADERS["region"],
-                value=raw,
-            ) from None
+            return self.default_id, ""
+        pk = self.by_key.get(raw)
+        if pk is not None:
+            return pk, ""
+        if raw not in self.found:
+            self.found[raw] = self._search(raw)
+        pk, known = self.found[raw]
+        if known:
+            return pk, ""
+        return pk, _("所属区域“%(value)s”不在本系统的区划中，已记为本部门所在的%(region)s") % {
+            "value": raw,
+            "region": self.default_name,
+        }
+
+    def _search(self, raw: str) -> tuple[int, bool]:
+        digits = "".join(raw.split())
+        if digits.isdigit() and len(digits) > 6:
+            for key in (digits[:6], digits[:4] + "00", digits[:2] + "0000"):
+                if key in self.by_key:
+                    return self.by_key[key], True
+        for name in self.names:
+            if name in raw:
+                return self.by_key[name], True
+        return self.default_id, False
 
 
 _FIELDS = (
@@ -320,10 +347,17 @@ class RowParser:
             except credit_code.CreditCodeError as exc:
                 raise Rejected(str(exc), column=code_label, value=raw_code) from None  # type: ignore[arg-type]
         code_text, code_lost = recover_number(raw_code)
+        if code_text in PLACEHOLDERS:
+            code_text = ""
         reg, reg_lost = recover_number(raw_number) if raw_number not in ("", None) else ("", False)
+        if reg in PLACEHOLDERS:
+            reg = ""
         if reg_lost:
             raise Rejected(_lost_digits(number_label, reg), column=number_label, value=reg)
-        reg = limited(reg.upper().replace(" ", ""), 20, number_label) or ""
+        reg = "".join(reg.split()).upper()
+        if not code_text and len(reg) == 18 and credit_code.is_valid(reg):
+            code_text, reg = reg, ""  # a credit code in the 注册号 column (an entity re-registered)
+        reg = limited(reg, 20, number_label) or ""
         code = None
         lost_warning = None
         if code_text and code_lost:
@@ -360,6 +394,8 @@ class RowParser:
         ) = self.cells(values)
         code, reg, lost_warning = self._code_and_number(raw_code, raw_reg, number)
         identifier_text = recover_number(raw_identifier)[0] if raw_identifier not in ("", None) else ""
+        if identifier_text in PLACEHOLDERS:
+            identifier_text = ""
         identifier = limited(identifier_text, 64, HEADERS["identifier"]) or None
         if code is None and reg is None and identifier is None:
             if lost_warning:
@@ -374,8 +410,13 @@ class RowParser:
         status = self._status(_clean(raw_status), number)
         try:
             established_on = parse_date(raw_date, HEADERS["established_on"])
-        except Rejected as exc:
-            raise Rejected(str(exc), column=HEADERS["established_on"], value=_clean(raw_date)) from None
+        except Rejected as exc:  # an optional fact: the row lands without it, the cell is reported
+            established_on = None
+            self.warn(number, HEADERS["established_on"], _clean(raw_date), str(exc) + _("，未导入该日期"))
+        region_raw = _clean(raw_region)
+        region_id, region_warning = self.regions(region_raw)
+        if region_warning:
+            self.warn(number, HEADERS["region"], region_raw, region_warning)
         return TargetRow(
             number,
             kind,
@@ -385,7 +426,7 @@ class RowParser:
             reg or "",
             name,
             limited(_clean(legal_representative), 100, HEADERS["legal_representative"]),
-            self.regions(_clean(raw_region)),
+            region_id,
             limited(_clean(address), 300, HEADERS["address"]),
             limited(_clean(industry), 100, HEADERS["industry"]),
             status,

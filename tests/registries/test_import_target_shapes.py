@@ -150,11 +150,14 @@ def test_a_gb18030_csv_with_pinyin_field_codes(tmp_path: Path, amr: Department) 
         [enterprise_code(6), "", "阳城县煤业分公司", "全民所有制分支机构(非法人)", "迁出", "", "", ""],
         [enterprise_code(7), "", "阳城县某上市公司", "股份有限公司(上市)", "停业", "", "", ""],
         [enterprise_code(8), "", "阳城县外资公司", "外商投资企业", "吊销，已注销", "", "", ""],
+        ["无", REG2, "阳城县北关小卖部", "个体工商户", "存续", "", "2008-07-01 00:00:00", "/"],
     ]  # fmt: skip
     path = write_csv(tmp_path / "市场主体.csv", rows, "gb18030")
     assert "阳城县".encode("gb18030") in path.read_bytes()  # really GB18030, not UTF-8
     result = targets_import(path=path, department=amr)
-    assert (result.created, result.rejected, result.warnings) == (5, 0, [])
+    assert (result.created, result.rejected, result.warnings) == (6, 0, [])
+    shop = Target.objects.get(registration_number=REG2)  # 无 in the code column: no code
+    assert (shop.credit_code, str(shop.established_on)) == (None, "2008-07-01")
     fuel = Target.objects.get(credit_code=enterprise_code(5))
     assert (fuel.name, fuel.address, str(fuel.established_on)) == (
         "阳城县鑫源加油站有限公司",
@@ -300,13 +303,13 @@ def test_the_preview_shows_row_column_cell_and_reason_and_offers_no_commit_witho
     client: Client, alice: User, tmp_path: Path
 ) -> None:
     client.force_login(alice)
-    path = write_xlsx(
-        tmp_path / "bad.xlsx", [["统一社会信用代码", "名称", "成立日期"], [enterprise_code(1), "甲公司", "2019-13-45"]]
-    )
+    code = enterprise_code(1)
+    bad = code[:-1] + ("0" if code[-1] != "0" else "1")
+    path = write_xlsx(tmp_path / "bad.xlsx", [["统一社会信用代码", "名称", "成立日期"], [bad, "甲公司", "2019-13-45"]])
     _upload(client, path)
     job = ImportJob.objects.get()
     page = client.get(reverse("registries:import_detail", args=[job.pk])).content.decode()
-    assert "第2行" in page and "成立日期" in page and "2019-13-45" in page and "不是有效日期" in page
+    assert "第2行" in page and "统一社会信用代码" in page and bad in page and "校验位错误" in page
     assert "确认导入" not in page and "导入其余有效的行" not in page
     assert "没有可以导入的有效行" in job.message
 
@@ -429,3 +432,18 @@ def test_a_deregistered_status_is_never_read_as_active(text: str) -> None:
         assert found == TargetStatus.CANCELLED
     if found == TargetStatus.ACTIVE:
         assert "注销" not in text and "吊销" not in text
+
+
+def test_regions_are_found_in_longer_names_and_codes_and_unknown_ones_land_with_a_warning(
+    tmp_path: Path, amr: Department
+) -> None:
+    rows: list[list[object]] = [
+        ["统一社会信用代码", "名称", "所属区域"],
+        [enterprise_code(1), "甲公司", "山西省晋城市阳城县凤城镇"],
+        [enterprise_code(2), "乙公司", "140522100000"],
+        [enterprise_code(3), "丙公司", "某省某市某县"],
+    ]
+    result = targets_import(path=write_xlsx(tmp_path / "r.xlsx", rows), department=amr)
+    assert (result.created, result.rejected) == (3, 0)
+    assert set(Target.objects.values_list("region", flat=True)) == {amr.region_id}
+    assert [(w.row, w.column, w.value) for w in result.warnings] == [(4, "所属区域", "某省某市某县")]

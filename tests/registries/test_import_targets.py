@@ -130,20 +130,22 @@ def test_it_reports_every_kind_of_bad_row(tmp_path: Path, amr: Department) -> No
         ],
     )
     result = targets_import(path=path, department=amr)
-    assert [e.row for e in result.errors] == [4, 5, 7, 9, 10, 11]
+    assert [e.row for e in result.errors] == [4, 5, 10, 11]
     assert "与第3行重复" in result.errors[0].message
     assert (result.errors[1].column, result.errors[1].message) == ("对象名称", "对象名称不能为空")
-    assert (result.errors[2].column, result.errors[2].value) == ("所属区域", "火星")
-    assert "2019-13-45" in result.errors[3].message
-    assert result.errors[3].column == "成立日期"
-    assert result.errors[4].message == "统一社会信用代码、注册号和对象编号不能都为空"
-    assert result.errors[5].message == "统一社会信用代码、注册号和对象编号不能都为空"
-    # Values no rule knows land with a warning (and are offered for mapping), never rejected.
+    assert result.errors[2].message == "统一社会信用代码、注册号和对象编号不能都为空"
+    assert result.errors[3].message == "统一社会信用代码、注册号和对象编号不能都为空"
+    # Values no rule knows land with a warning (kinds and statuses are offered for mapping), and an
+    # unreadable optional cell is reported while its row lands: never a rejected row.
     assert [(w.row, w.column, w.value) for w in result.warnings] == [
         (6, "对象类型", "外星实体"),
+        (7, "所属区域", "火星"),
         (8, "登记状态", "休眠"),
+        (9, "成立日期", "2019-13-45"),
     ]
     assert Target.objects.get(name="丙").kind == TargetKind.ENTERPRISE  # from the credit code
+    assert Target.objects.get(name="丁").region == amr.region
+    assert Target.objects.get(name="己").established_on is None
     assert {(v["column"], v["value"]) for v in result.unmapped_values} == {
         ("对象类型", "外星实体"),
         ("登记状态", "休眠"),
