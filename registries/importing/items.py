@@ -328,6 +328,7 @@ def parse_item_rows(
         return str(cell(values, cols.get(name)) or "").strip()
 
     current: ItemRow | None = None  # the item continuation rows add to (None: the item was rejected)
+    item_cells: dict[str, str] = {}  # the cells of the last item row, as written
     started = False
     group: dict[str, str] = {}
     names_seen: dict[tuple[tuple[str, ...], str], int] = {}
@@ -353,11 +354,16 @@ def parse_item_rows(
             parsed.warnings.append(RowError(number, f"表格说明，不是抽查事项：{filled[0][1]}"))
             continue
         own_keys = [k for k in keys if raw(values, k) and (index, cols[k]) not in covered]
-        if started and not own_keys:
+        row_cells = {c: raw(values, c) for c in cols if c != "legal_basis"}
+        # A merge flattened by an export: the row repeats the item above cell for cell, save its
+        # legal basis. Two items of the same name differ in some other cell (序号 at least).
+        repeated = bool(item_cells) and all(v == item_cells.get(c, "") for c, v in row_cells.items() if v)
+        if started and (not own_keys or repeated):
             if current is not None:
                 _continue(current, values, raw, number=number, parsed=parsed)
             continue
         started = True
+        item_cells = row_cells
         parsed.total += 1
         try:
             if not fill_down:

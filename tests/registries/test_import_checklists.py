@@ -428,3 +428,18 @@ def test_the_staff_preview_maps_an_unknown_column_of_a_list_then_commits(
     assert job.can_commit
     client.post(reverse("registries:import_commit", args=[job.pk]))
     assert ChecklistItemVersion.objects.get().note == "0356-1"
+
+
+def test_a_row_repeating_the_item_above_cell_for_cell_continues_it(tmp_path: Path, amr: Department) -> None:
+    """An export that flattened merged cells repeats the item on each row of its legal bases."""
+    rows = [
+        ["序号", "事项名称", "检查对象", "事项类别", "检查依据"],
+        [1, "食品经营检查", "食品经营者", "重点", "《中华人民共和国食品安全法》第一百一十条"],
+        [1, "食品经营检查", "食品经营者", "重点", "《食品经营许可管理办法》第四十条"],
+        [2, "食品经营检查", "网络食品经营者", "重点", "《网络食品安全违法行为查处办法》第三十条"],
+    ]
+    result = checklist_import(path=write_xlsx(tmp_path / "list.xlsx", rows))
+    assert (result.total, result.created) == (2, 2)
+    shop = ChecklistItemVersion.objects.get(object_type="食品经营者")
+    assert shop.legal_bases.count() == 2
+    assert ChecklistItemVersion.objects.get(object_type="网络食品经营者").legal_bases.count() == 1
