@@ -415,7 +415,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         return job
     else:
         status = ImportStatus.PREVIEWED if job.dry_run else ImportStatus.DONE
-        if job.atomic and result.errors and not job.dry_run:
+        if not job.dry_run and ((job.atomic and result.errors) or result.unknown_columns):
             status = ImportStatus.FAILED
     job.status = status
     job.total_rows = result.total
