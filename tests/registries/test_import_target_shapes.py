@@ -27,7 +27,7 @@ from registries import credit_code
 from registries.demo import registration_number
 from registries.importing.export import export_targets
 from registries.importing.targets import map_kind, map_status
-from registries.models import Department, ImportJob, Target, TargetKind, TargetStatus, User
+from registries.models import Department, ImportJob, Inspector, Target, TargetKind, TargetStatus, User
 from registries.models.imports import ImportMapping
 from registries.services.imports import targets_import
 from tests.factories import enterprise_code
@@ -447,3 +447,11 @@ def test_regions_are_found_in_longer_names_and_codes_and_unknown_ones_land_with_
     assert (result.created, result.rejected) == (3, 0)
     assert set(Target.objects.values_list("region", flat=True)) == {amr.region_id}
     assert [(w.row, w.column, w.value) for w in result.warnings] == [(4, "所属区域", "某省某市某县")]
+
+
+def test_the_admin_offers_no_import_that_would_bypass_department_scoping_and_audit() -> None:
+    from django.contrib import admin
+    from import_export.admin import ImportMixin
+
+    for model in (Target, Inspector):
+        assert not isinstance(admin.site._registry[model], ImportMixin)
