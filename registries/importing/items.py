@@ -94,7 +94,8 @@ HEADERS = {c.field: c.label for c in ITEM_COLUMNS.columns.values()}
 COLUMNS: dict[str, set[str]] = {c.field: {c.label, *c.synonyms} for c in ITEM_COLUMNS.columns.values()}
 KEY_COLUMNS = ("code", "number", "name")
 # Columns a list merges over many items; .xls and CSV leave the lower cells blank.
-GROUP_COLUMNS = ("departments", "compiled_by", "category", "list_category", "initiator", "cooperating")
+# (Not 配合部门: an item may have none, and a blank cell says so.)
+GROUP_COLUMNS = ("departments", "compiled_by", "category", "list_category", "initiator")
 DEPARTMENT_COLUMNS = ("departments", "compiled_by", "initiator", "cooperating")
 
 _METHODS = {
@@ -482,7 +483,7 @@ def _item(
         list_category=list_category[:200],
         compiled_by=compiled[:200],
         initiators=split_department_names(group.get("initiator", "")),
-        cooperators=split_department_names(group.get("cooperating", "")),
+        cooperators=split_department_names(raw(values, "cooperating")),
         note=raw(values, "note"),
         extra={HEADERS[c]: raw(values, c) for c in EXTRA_COLUMNS if c in cols and raw(values, c)},
     )

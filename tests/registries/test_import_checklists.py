@@ -233,11 +233,13 @@ def test_a_joint_list_names_kinds_a_county_maps_once(  # type: ignore[no-untyped
     make, tmp_path: Path, county_bureaus: dict[str, Department], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = make(tmp_path / ("joint.csv" if make is joint_csv else "joint.xls"))
-    with pytest.raises(CommandError, match="无法识别的部门"):
-        call_command("import_items", str(path), "--department", "阳城县市场监督管理局")
+    call_command("import_items", str(path), "--department", "阳城县市场监督管理局")
     err = capsys.readouterr().err
-    assert "教育部门（第3行）" in err and "卫生健康部门（第4行）" in err
-    assert not ChecklistItem.objects.exists()  # nothing written
+    # the items land; each department nothing resolves is named with its row, and claims nothing
+    assert "第3行：部门“教育部门”无法识别" in err and "第4行：部门“卫生健康部门”无法识别" in err
+    assert "无法识别的部门（其认领未导入）：教育部门、市场监管部门、卫生健康部门" in err
+    assert ChecklistItem.objects.count() == 3
+    assert not ItemClaim.objects.exists()
 
     aliases = [f"--alias={kind}={bureau.name}" for kind, bureau in county_bureaus.items()]
     call_command("import_items", str(path), "--department", "阳城县市场监督管理局", *aliases)
@@ -251,6 +253,7 @@ def test_a_joint_list_names_kinds_a_county_maps_once(  # type: ignore[no-untyped
     assert claims == {"阳城县教育局", "阳城县市场监督管理局", "阳城县卫生健康局"}
     # same name, neighbouring rows, different departments: two items
     assert ChecklistItemVersion.objects.filter(name="校外培训机构收费检查").count() == 2
+    assert ItemClaim.objects.count() == 6  # 3 + 1 (no cooperating department) + 2
     assert RegionalDepartmentAlias.objects.filter(region=county_bureaus["教育部门"].region).count() == 3
 
     # the next list of the same shape maps itself

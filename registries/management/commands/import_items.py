@@ -64,6 +64,8 @@ class Command(ImportCommand):
             create_departments=options["create_departments"],
             aliases=aliases,
             overrides=overrides,
+            # the items land; a department no name resolves claims nothing and is reported
+            refuse_unknown_departments=False,
         )
         if options["dry_run"] or result.unknown_columns:
             for line in result.headers:
@@ -75,8 +77,11 @@ class Command(ImportCommand):
         for created in result.created_departments:
             self.stdout.write(f"新建部门：{created}")
         if result.unknown_departments:
-            self.stderr.write(result.message)
-            raise CommandError("有无法识别的部门，未导入")
+            self.stderr.write(
+                "无法识别的部门（其认领未导入）："
+                + "、".join(result.unknown_departments)
+                + "。可用 --alias '名称=部门' 对应到已有部门（记住供以后导入），或加 --create-departments 新建"
+            )
         if result.applied and given and department is not None:
             save_mappings(department=department, kind=ImportKind.ITEMS, actor=None, headers=given)
         return result
