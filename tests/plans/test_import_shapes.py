@@ -339,3 +339,25 @@ def test_role_words_in_brackets_and_etc_are_not_part_of_a_name() -> None:
 def test_full_coverage_is_a_hundred_percent() -> None:
     spec = parsing.parse_ratio("全覆盖")
     assert (spec.kind, spec.percent) == ("percent", 100)
+
+
+@given(st.text(max_size=40))
+def test_the_credit_tier_cell_is_read_or_refused_with_a_cell_error(text: str) -> None:
+    try:
+        parsing.parse_uses_tiers(text)
+    except parsing.CellError as exc:
+        assert "信用风险分类要求" in str(exc)
+
+
+@given(st.sampled_from(["是", "√", "运用", "结合", "Y"]), st.sampled_from(["否", "不运用", "无", "×", "N"]))
+def test_yes_and_no_spellings_of_the_credit_tier_column(yes: str, no: str) -> None:
+    assert parsing.parse_uses_tiers(yes) is True
+    assert parsing.parse_uses_tiers(no) is False
+
+
+@given(
+    st.lists(st.sampled_from(["市抽市查", "县抽县查", "市抽县查", "市县联动", "县抽查"]), min_size=1, unique=True),
+    st.sampled_from([" ", "、", "，", "/", "；"]),
+)
+def test_bare_modes_in_a_mode_column_are_all_read(modes: list[str], separator: str) -> None:
+    assert parsing.parse_modes(separator.join(modes)) == (modes, "")

@@ -446,3 +446,10 @@ def test_a_row_repeating_the_item_above_cell_for_cell_continues_it(tmp_path: Pat
     shop = ChecklistItemVersion.objects.get(object_type="食品经营者")
     assert shop.legal_bases.count() == 2
     assert ChecklistItemVersion.objects.get(object_type="网络食品经营者").legal_bases.count() == 1
+
+
+@given(st.text(max_size=60))
+def test_any_method_cell_is_kept_never_rejected(cell: str) -> None:
+    methods = parse_methods(cell)
+    assert all(m and len(m) <= 50 for m in methods)
+    assert len(methods) == len(set(methods))
