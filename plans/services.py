@@ -38,7 +38,10 @@ def plan_parse(
     mapping: dict[str, int] | None = None,
     overrides: dict[str, str] | None = None,
 ) -> ParsedPlan:
-    """Parse a plan table for preview; writes nothing. `overrides`: header -> field or IGNORE."""
+    """Parse a plan table for preview; writes nothing. `overrides`: header -> field or IGNORE
+    (by default what the owner mapped before)."""
+    if overrides is None:
+        overrides = plan_column_mappings(owner)
     return parse_file(path, year=year, resolve=DepartmentResolver(owner, mapping), overrides=overrides)
 
 
