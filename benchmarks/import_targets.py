@@ -20,7 +20,8 @@ machine the wall-clock figures say little. A single measurement is quick:
 
     .venv/bin/python benchmarks/import_targets.py --rows 100000 --only ours --no-history-variant
 
-(--only parse|ours|copy|die, repeatable; --db names the database to recreate, so two people
+(--only parse|ours|copy|die, repeatable; --format xlsx|csv|xls, repeatable, default xlsx and csv: the
+CSV is GB18030, the .xls holds at most 65,534 rows; --db names the database to recreate, so two people
 can measure at once on one server.)
 """
 
@@ -41,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 
 MEASUREMENTS = ("parse", "ours", "copy", "die")
+FORMATS = ("xlsx", "csv", "xls")
 
 
 def bench_url(url: str, db: str) -> tuple[str, str]:
@@ -60,6 +62,83 @@ def recreate_database(admin_url: str, db: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
 
 
+_KINDS = ["企业", "企业", "企业", "个体工商户", "农民专业合作社"]
+_PREFIX = {"企业": "91", "个体工商户": "92", "农民专业合作社": "93"}
+_TAGS = ["粮食收购企业", "加油站；危险化学品经营", "食品生产企业", "", "特种设备使用单位"]
+_STATUSES = ["存续"] * 9 + ["注销"]
+
+
+def row_values(n: int, variant: str = "") -> list[str]:
+    """Row n of the benchmark file, in the template's column order (TargetResource)."""
+    from registries import credit_code
+
+    kind = _KINDS[n % 5]
+    return [
+        credit_code.make(f"{_PREFIX[kind]}140522{n:09d}"),
+        f"阳城县第{n}号{'商贸有限公司' if kind == '企业' else '经营部'}",
+        kind,
+        "阳城县",
+        f"阳城县凤城镇{variant or '新阳东'}街{n % 997}号",
+        "批发和零售业",
+        _TAGS[n % 5],
+        _STATUSES[n % 10],
+        f"20{10 + n % 15}-{1 + n % 12:02d}-{1 + n % 28:02d}",
+        "",
+        "",
+        "",
+    ]
+
+
+def generate_csv(rows: int, *, variant: str = "", encoding: str = "gb18030") -> Path:
+    """The same rows as a CSV (GB18030 by default, as registration systems export them)."""
+    import csv
+
+    from registries.importing.targets import HEADERS
+
+    path = DATA / f"targets-{rows}{variant}-{encoding}.csv"
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["阳城县检查对象名录库（基准测试）"])
+        writer.writerow(list(HEADERS.values()))
+        for n in range(rows):
+            writer.writerow(row_values(n, variant))
+    tmp.rename(path)
+    return path
+
+
+XLS_MAX_ROWS = 65_536 - 2  # the old format's sheet holds 65,536 rows, title and header included
+
+
+def generate_xls(rows: int, *, variant: str = "") -> Path:
+    """The same rows as an old Excel (.xls) file, at most XLS_MAX_ROWS of them (needs xlwt)."""
+    import xlwt
+
+    from registries.importing.targets import HEADERS
+
+    rows = min(rows, XLS_MAX_ROWS)
+    path = DATA / f"targets-{rows}{variant}.xls"
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("检查对象")
+    sheet.write(0, 0, "阳城县检查对象名录库（基准测试）")
+    for col, label in enumerate(HEADERS.values()):
+        sheet.write(1, col, label)
+    for n in range(rows):
+        for col, value in enumerate(row_values(n, variant)):
+            if value:
+                sheet.write(n + 2, col, value)
+    tmp = path.with_suffix(".tmp")
+    book.save(str(tmp))
+    tmp.rename(path)
+    return path
+
+
 def generate(rows: int, *, variant: str = "") -> Path:
     """A bureau-shaped workbook: title row, header, `rows` targets with valid credit codes.
 
@@ -68,7 +147,6 @@ def generate(rows: int, *, variant: str = "") -> Path:
     """
     from xml.sax.saxutils import escape
 
-    from registries import credit_code
     from registries.importing.targets import HEADERS
 
     path = DATA / f"targets-{rows}{variant}.xlsx"
@@ -76,12 +154,8 @@ def generate(rows: int, *, variant: str = "") -> Path:
         return path
     DATA.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    kinds = ["企业", "企业", "企业", "个体工商户", "农民专业合作社"]
-    prefix = {"企业": "91", "个体工商户": "92", "农民专业合作社": "93"}
-    tags = ["粮食收购企业", "加油站；危险化学品经营", "食品生产企业", "", "特种设备使用单位"]
-    statuses = ["存续"] * 9 + ["注销"]
     strings: dict[str, int] = {}
-    letters = "ABCDEFGHIJK"
+    letters = "ABCDEFGHIJKL"
 
     def row_xml(number: int, values: list[str]) -> str:
         cells = []
@@ -96,25 +170,12 @@ def generate(rows: int, *, variant: str = "") -> Path:
         for name, xml in _WORKBOOK_PARTS.items():
             zf.writestr(name, xml)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            fh.write(f'{_XML_HEAD}<worksheet xmlns="{_NS_MAIN}"><dimension ref="A1:K{rows + 2}"/><sheetData>'.encode())
+            fh.write(f'{_XML_HEAD}<worksheet xmlns="{_NS_MAIN}"><dimension ref="A1:L{rows + 2}"/><sheetData>'.encode())
             fh.write(row_xml(1, ["阳城县检查对象名录库（基准测试）"]).encode())
             fh.write(row_xml(2, list(HEADERS.values())).encode())
             batch: list[str] = []
             for n in range(rows):
-                kind = kinds[n % 5]
-                values = [
-                    credit_code.make(f"{prefix[kind]}140522{n:09d}"),
-                    f"阳城县第{n}号{'商贸有限公司' if kind == '企业' else '经营部'}",
-                    kind,
-                    "阳城县",
-                    f"阳城县凤城镇{variant or '新阳东'}街{n % 997}号",
-                    "批发和零售业",
-                    tags[n % 5],
-                    statuses[n % 10],
-                    f"20{10 + n % 15}-{1 + n % 12:02d}-{1 + n % 28:02d}",
-                    "",
-                    "",
-                ]
+                values = row_values(n, variant)
                 batch.append(row_xml(n + 3, values))
                 if len(batch) == 10_000:
                     fh.write("".join(batch).encode())
@@ -188,6 +249,12 @@ def main() -> None:
         help="run only these measurements (repeatable; default: all of " + ", ".join(MEASUREMENTS) + ")",
     )
     parser.add_argument("--no-history-variant", action="store_true", help="skip the runs without history triggers")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        action="append",
+        help="file formats to measure (repeatable; default: xlsx and csv; .xls holds at most 65,534 rows)",
+    )
     parser.add_argument("--db", default=BENCH_DB, help=f"database to (re)create for the run (default {BENCH_DB})")
     args = parser.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
@@ -204,10 +271,16 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    run(sizes, args.die_rows, only=set(args.only or MEASUREMENTS), history_variant=not args.no_history_variant)
+    run(
+        sizes,
+        args.die_rows,
+        only=set(args.only or MEASUREMENTS),
+        history_variant=not args.no_history_variant,
+        formats=args.format or ["xlsx", "csv"],
+    )
 
 
-def run(sizes: list[int], die_rows: int, *, only: set[str], history_variant: bool) -> None:
+def run(sizes: list[int], die_rows: int, *, only: set[str], history_variant: bool, formats: list[str]) -> None:
     import resource
 
     from django.db import connection, transaction
@@ -264,11 +337,12 @@ def run(sizes: list[int], die_rows: int, *, only: set[str], history_variant: boo
             return 0.0
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
-    for n in sizes:
-        plain = generate(n)
-        changed = generate(n, variant="-changed") if "ours" in only else plain
+    def measure(size: int, fmt: str) -> None:
+        plain = generators[fmt](size)
+        changed = generators[fmt](size, variant="-changed") if "ours" in only else plain
+        n = min(size, XLS_MAX_ROWS) if fmt == "xls" else size
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"\n== {n:,} rows ({plain.stat().st_size / 1e6:.1f} MB xlsx; {os.cpu_count()} CPUs, load {load}) ==")
+        print(f"\n== {n:,} rows ({plain.stat().st_size / 1e6:.1f} MB {fmt}; {os.cpu_count()} CPUs, load {load}) ==")
         if "parse" in only or "copy" in only:
             started = time.perf_counter()
             parsed = target_import.parse_targets(plain, department=department)
@@ -293,22 +367,28 @@ def run(sizes: list[int], die_rows: int, *, only: set[str], history_variant: boo
                 with connection.cursor() as cur:
                     cur.execute(
                         """
-                        INSERT INTO registries_target (kind, credit_code, identifier, registration_no, name,
-                            region_id, address, industry, status, established_on, department_id, created_at,
-                            updated_at)
-                        SELECT kind, credit_code, identifier, registration_no, name, region_id, address, industry,
-                            status, established_on, %s, now(), now() FROM target_stage
+                        INSERT INTO registries_target (kind, credit_code, registration_number, identifier,
+                            registration_no, name, legal_representative, region_id, address, industry, status,
+                            established_on, department_id, created_at, updated_at)
+                        SELECT kind, credit_code, registration_number, identifier, registration_no, name,
+                            legal_representative, region_id, address, industry, status, established_on, %s, now(),
+                            now() FROM target_stage
                         """,
                         [department.pk],
                     )
                 copy_s = time.perf_counter() - started
             print(f"  raw COPY of validated rows (+insert) {n / copy_s:>8,.0f} rows/s  ({copy_s:6.1f}s, triggers on)")
 
-        if "die" in only:
+        if "die" in only and fmt == "xlsx":
             reset()
             die(plain, die_rows, department)
-        print(f"  peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
         reset()
+
+    generators = {"xlsx": generate, "csv": generate_csv, "xls": generate_xls}
+    for size in sizes:
+        for fmt in formats:
+            measure(size, fmt)
+        print(f"  peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 
 def die(plain: Path, die_rows: int, department: object) -> None:

@@ -12,7 +12,7 @@ from plans.models import Task
 from registries.models import TargetKind
 from registries.text import CleanTextForm, CleanTextMixin
 
-PLAN_SUFFIXES = {".xlsx", *TEXT_SUFFIXES}
+PLAN_SUFFIXES = {".xlsx", ".xls", *TEXT_SUFFIXES}
 SCAN_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
 
 
@@ -34,7 +34,7 @@ class PlanUploadForm(CleanTextForm):
         self.fields["year"].initial = timezone.localdate().year
 
     def clean_file(self) -> Any:
-        return _check_suffix(self.cleaned_data["file"], PLAN_SUFFIXES, _("只接受 .xlsx、.tsv 或 .csv 文件"))
+        return _check_suffix(self.cleaned_data["file"], PLAN_SUFFIXES, _("只接受 .xlsx、.xls、.tsv 或 .csv 文件"))
 
 
 class AdjustmentForm(CleanTextForm):
@@ -46,7 +46,9 @@ class AdjustmentForm(CleanTextForm):
         return _check_suffix(self.cleaned_data["scan"], SCAN_SUFFIXES, _("扫描件只接受 PDF、JPG 或 PNG"))
 
     def clean_revised_table(self) -> Any:
-        return _check_suffix(self.cleaned_data["revised_table"], PLAN_SUFFIXES, _("只接受 .xlsx、.tsv 或 .csv 文件"))
+        return _check_suffix(
+            self.cleaned_data["revised_table"], PLAN_SUFFIXES, _("只接受 .xlsx、.xls、.tsv 或 .csv 文件")
+        )
 
 
 class DecisionForm(CleanTextForm):

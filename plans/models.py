@@ -110,6 +110,8 @@ class Task(models.Model):
     modes = models.JSONField(_("抽查方式"), default=list, blank=True)
     mode_remark = models.TextField(_("检查主体检查方式说明"), blank=True)
     remark = models.CharField(_("备注"), max_length=300, blank=True)
+    # other columns of the plan table (检查主体, 抽查层级, 检查依据…): label -> cell as written
+    extra = models.JSONField(_("其他信息"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("抽查任务")

@@ -33,6 +33,7 @@ _TIMES = re.compile(r"(\d*)\s*次\s*/\s*年")
 _TIMES_EACH_YEAR = re.compile(r"每年\s*(\d+)\s*次")
 _AT_LEAST = re.compile(r"不低于|不少于|至少|≥|>=")
 _WARNING = re.compile(r"预警")
+_ALL = re.compile(r"全覆盖|全部抽查|全部检查|^全部$")
 
 
 def parse_ratio(raw: object) -> RatioSpec:
@@ -50,6 +51,8 @@ def parse_ratio(raw: object) -> RatioSpec:
         raise CellError(f"抽查频次“{text}”不能为 0 次")
     if _WARNING.search(text):
         return RatioSpec(kind=RatioKind.WARNING_MODEL, times_per_year=times)
+    if _ALL.search(text) and not _PERCENT.search(text):
+        return RatioSpec(kind=RatioKind.PERCENT, percent=Decimal(100), times_per_year=times)
     if m := _PERCENT.search(text):
         try:
             percent = Decimal(m.group(1))
@@ -62,6 +65,26 @@ def parse_ratio(raw: object) -> RatioSpec:
     if m := _COUNT.search(text):
         return RatioSpec(kind=RatioKind.COUNT, count=int(m.group(1)), times_per_year=times)
     raise CellError(f"无法识别的抽查比例“{text}”，应为如 40%、不低于5%、20户 或 根据预警设定监测情况比例")
+
+
+_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_PER = (("半年", 2), ("季度", 4), ("季", 4), ("月", 12), ("年", 1))
+_TIMES_NUMBER = re.compile(r"(\d+|[一两二三四五六])\s*次?")
+
+
+def parse_times(raw: object) -> int | None:
+    """A frequency column: `1次/年`, `每年1次`, `1次`, `1`, `两次`, `每半年1次` -> times per year."""
+    text = clean(raw).replace(" ", "")
+    if not text or text in {"/", "-", "—"}:
+        return None
+    found = _TIMES_NUMBER.search(text)
+    if not found:
+        raise CellError(f"无法识别的抽查频次“{text}”，应为如 1次/年")
+    count = int(found.group(1)) if found.group(1).isdigit() else _CN_DIGITS[found.group(1)]
+    per = next((n for word, n in _PER if word in text), 1)
+    if count == 0:
+        raise CellError(f"抽查频次“{text}”不能为 0 次")
+    return count * per
 
 
 def plain(value: Decimal) -> Decimal:
@@ -91,8 +114,17 @@ def format_ratio(spec: RatioSpec) -> str:
 
 # --- period ----------------------------------------------------------------------------
 
-_MONTH = r"(?:(\d{4})\s*[.年/]\s*)?(\d{1,2})\s*月?"
+_MONTH = r"(?:(\d{4})\s*[.年/]\s*)?(\d{1,2})\s*(?:月\s*(?:\d{1,2}\s*日)?|[./]\s*\d{1,2}\s*日?(?!\d))?"
 _PERIOD = re.compile(rf"^{_MONTH}\s*(?:-|—|–|－|~|～|至|到)+\s*{_MONTH}$")
+_YEAR = r"(?:(\d{4})\s*年?\s*)?"
+_NAMED_PERIODS = (
+    (re.compile(rf"^{_YEAR}(?:全年|年内|全年度|1-12月)$"), 1, 12),
+    (re.compile(rf"^{_YEAR}上半年$"), 1, 6),
+    (re.compile(rf"^{_YEAR}下半年$"), 7, 12),
+)
+_QUARTER = re.compile(rf"^{_YEAR}第?([一二三四1-4])季度$")
+_BY_MONTH = re.compile(rf"^{_YEAR}(\d{{1,2}})\s*月(?:底|末)?(?:前|以前|之前)(?:完成)?$")
+_ONE_MONTH = re.compile(rf"^{_YEAR}(\d{{1,2}})\s*月(?:份)?$")
 
 
 @dataclass(frozen=True)
@@ -106,6 +138,9 @@ class Period:
 def parse_period(raw: object) -> Period:
     """`2022. 3-2022. 11`, `3月-10月`, `6月—11月`, `3-11月`."""
     text = clean(raw).replace("份", "")
+    named = _named_period(text.replace(" ", ""))
+    if named is not None:
+        return named
     m = _PERIOD.match(text)
     if not m:
         raise CellError(f"无法识别的抽查起止时间“{text}”，应为如 3月—11月 或 2022.3-2022.11")
@@ -120,33 +155,81 @@ def parse_period(raw: object) -> Period:
     return Period(start_month=start, end_month=end, start_year=start_year, end_year=end_year)
 
 
+def _named_period(text: str) -> Period | None:
+    """全年, 上半年, 下半年, 第二季度, 11月底前 (from January), 5月 (one month)."""
+    for pattern, start, end in _NAMED_PERIODS:
+        if m := pattern.match(text):
+            year = int(m.group(1)) if m.group(1) else None
+            return Period(start_month=start, end_month=end, start_year=year, end_year=year)
+    if m := _QUARTER.match(text):
+        quarter = "一二三四".find(m.group(2)) + 1 or int(m.group(2))
+        year = int(m.group(1)) if m.group(1) else None
+        return Period(start_month=3 * quarter - 2, end_month=3 * quarter, start_year=year, end_year=year)
+    for pattern, from_january in ((_BY_MONTH, True), (_ONE_MONTH, False)):
+        if m := pattern.match(text):
+            month = int(m.group(2))
+            if not 1 <= month <= 12:
+                raise CellError(f"抽查起止时间“{text}”中的月份不在 1–12 之间")
+            year = int(m.group(1)) if m.group(1) else None
+            return Period(start_month=1 if from_january else month, end_month=month, start_year=year, end_year=year)
+    return None
+
+
 def format_period(period: Period) -> str:
     return f"{period.start_month}月—{period.end_month}月"
 
 
 # --- mode, directed, joint ---------------------------------------------------------------
 
-MODE_PATTERN = re.compile(r"^[省市县区]抽[省市县区]?查$")
+MODE_PATTERN = re.compile(
+    r"^(?:[省市县区]抽[省市县区]?查|[省市县区]{2,4}(?:两级)?联动|[省市县区]{2,4}(?:两级)?联合抽查)$"
+)
 _BRACKETED = re.compile(r"【\s*([^】]*?)\s*】")
+_MODE_WORD = r"[省市县区]抽[省市县区]?查|[省市县区]{2,4}(?:两级)?联动|[省市县区]{2,4}(?:两级)?联合抽查"
+_LEADING_MODE = re.compile(rf"^\s*({_MODE_WORD})(?=$|[\s、,;/，；])[\s、,;/，；]*")
 
 
 def parse_modes(raw: object) -> tuple[list[str], str]:
-    """`【市抽市查】 【县抽县查】 市县两级…` -> (["市抽市查", "县抽县查"], "市县两级…")."""
+    """`【市抽市查】 【县抽县查】 市县两级…` -> (["市抽市查", "县抽县查"], "市县两级…").
+
+    A mode column may also hold the modes bare: `市抽县查`, `县抽县查、市抽市查`, `市县联动`."""
     text = " ".join(("" if raw is None else str(raw)).split())
     modes: list[str] = []
     for found in _BRACKETED.findall(text):
         mode = found.replace(" ", "")
         if not MODE_PATTERN.match(mode):
-            raise CellError(f"无法识别的抽查方式“{found}”，应为如 市抽市查、县抽县查、市抽县查")
+            raise CellError(f"无法识别的抽查方式“{found}”，应为如 市抽市查、县抽县查、市抽县查、市县联动")
         if mode not in modes:
             modes.append(mode)
     remark = _BRACKETED.sub(" ", text).strip()
     if not modes:
-        first = remark.split(" ")[0] if remark else ""
-        if MODE_PATTERN.match(first):
-            modes.append(first)
-            remark = remark[len(first) :].strip()
+        rest = remark
+        while found := _LEADING_MODE.match(rest):
+            if found[1] not in modes:
+                modes.append(found[1])
+            rest = rest[found.end() :]
+        if modes:
+            remark = rest
     return modes, " ".join(remark.split())
+
+
+_NO_TIERS = re.compile(r"^(?:否|不|无|未|没有|×|x|n|no|0)")
+_YES_TIERS = re.compile(r"^(?:是|√|✓|y|yes|1|运用|应用|结合|采用|使用)$")
+
+
+def parse_uses_tiers(raw: object) -> bool:
+    """The credit-tier column: 是/否 (是否运用信用风险分类结果), or the rule written out.
+
+    `根据企业信用风险分类结果…递加比例抽查` -> True; `否`, `不结合信用风险分类` -> False;
+    an empty cell -> False. Any other text that names no tier use is an error, never a guess."""
+    text = clean(raw).lower().replace(" ", "")
+    if not text or text in {"/", "-", "—"}:
+        return False
+    if _NO_TIERS.match(text):
+        return False
+    if _YES_TIERS.match(text) or "风险" in text or "信用" in text or "分类" in text or "分级" in text:
+        return True
+    raise CellError(f"无法识别的信用风险分类要求“{clean(raw)}”，应为 是、否 或分类要求的说明")
 
 
 def format_modes(modes: list[str], remark: str = "") -> str:
@@ -176,9 +259,13 @@ def parse_joint(raw: object) -> bool | None:
 
 # --- departments --------------------------------------------------------------------------
 
-ROLE_SUFFIXES = ("组织发起", "组织实施", "实施", "组织", "发起", "牵头", "指导", "配合", "负责")
-_DEPT_SEPARATORS = re.compile(r"[、,;]+")
-_BRANCH = re.compile(r"^.{1,8}(?:分局|分队|支队|大队|中队)$")
+_BRACKETED_ROLE = re.compile(r"[(（](?:牵头|配合|发起|负责|主办|协办|组织|实施|指导)[)）]")
+ROLE_SUFFIXES = ("组织发起", "组织实施", "实施", "组织", "发起", "牵头", "指导", "配合", "负责", "等")
+_DEPT_SEPARATORS = re.compile(r"[、,;，；]+")
+# A branch written after its parent (市生态环境局 阳城分局): it ends like a branch and names no
+# level of its own; 市消防救援支队 after 市公安局 starts with a level and is a department of its own.
+_BRANCH = re.compile(r"^(?![省市县区])[^局委办厅]{1,8}(?:分局|分队|分所|分中心|分站)$")
+_PARENT = re.compile(r"(?:局|委|委员会|厅|办|中心|队)$")
 
 
 def strip_role(name: str) -> str:
@@ -204,33 +291,42 @@ class DepartmentRef:
     department_id: int | None  # None: not resolved
 
 
-def split_departments(raw: object, resolve: Callable[[str], int | None]) -> list[DepartmentRef]:
-    """Several departments separated by spaces, where one name may itself contain a space.
+def department_names(raw: object) -> list[str]:
+    """The department names a cell lists: split on 、，,;； line breaks and spaces, a branch kept
+    with its parent (`市生态环境局 阳城分局` is one name), role words (牵头, 配合…) removed."""
+    text = _BRACKETED_ROLE.sub("", clean(raw))
+    words = [strip_role(w) for w in _DEPT_SEPARATORS.sub(" ", text).split(" ")]
+    words = [w for w in words if w]
+    names: list[str] = []
+    for word in words:
+        if names and _BRANCH.match(word) and _PARENT.search(names[-1]) and " " not in names[-1]:
+            names[-1] = f"{names[-1]} {word}"
+        else:
+            names.append(word)
+    return list(dict.fromkeys(names))
 
-    Greedy, longest match first: at each position the longest run of words whose joined
-    name resolves wins (`市生态环境局 阳城分局`). A word that resolves to nothing is reported
-    as it stands, joined with a following branch word (`阳城分局`) that resolves to nothing either.
+
+def split_departments(raw: object, resolve: Callable[[str], int | None]) -> list[DepartmentRef]:
+    """Several departments separated by spaces or 、, where one name may itself contain a space.
+
+    A branch after its parent is one name (`市生态环境局 阳城分局`, known or not). Otherwise each
+    name stands alone; words are joined only when the joined name is a known department and
+    neither word is one on its own (a name a table broke with a space: `县市场 监管局`).
     """
-    text = clean(raw)
-    words = [w for w in _DEPT_SEPARATORS.sub(" ", text).split(" ") if w]
+    names = department_names(raw)
     refs: list[DepartmentRef] = []
     i = 0
-    while i < len(words):
-        for j in range(len(words), i, -1):
-            candidate = strip_role("".join(words[i:j]))
-            found = resolve(candidate)
-            if found is not None:
-                refs.append(DepartmentRef(" ".join(words[i:j]) if j - i > 1 else candidate, found))
-                i = j
-                break
-        else:
-            name = strip_role(words[i])
-            step = 1
-            if i + 1 < len(words) and _BRANCH.match(words[i + 1]) and resolve(strip_role(words[i + 1])) is None:
-                name = f"{words[i]} {strip_role(words[i + 1])}"
-                step = 2
-            refs.append(DepartmentRef(name, None))
-            i += step
+    while i < len(names):
+        found = resolve(names[i])
+        step = 1
+        if found is None:
+            for j in range(len(names), i + 1, -1):
+                joined = resolve("".join(names[i:j]))
+                if joined is not None and all(resolve(n) is None for n in names[i:j]):
+                    found, step = joined, j - i
+                    break
+        refs.append(DepartmentRef(" ".join(names[i : i + step]), found))
+        i += step
     unique: list[DepartmentRef] = []
     for ref in refs:
         if ref not in unique:

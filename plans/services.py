@@ -12,35 +12,79 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plans.departments import DepartmentResolver
+from plans.departments import DepartmentResolver, place_of
 from plans.errors import PlanError, PlanImportError
 from plans.exporting import plan_to_dict
 from plans.importing import ParsedPlan, ParsedTask, parse_file
 from plans.models import Adjustment, AdjustmentStatus, Plan, PlanStatus, PlanVersion, Task
 from plans.parsing import name_key
 from registries.audit import audit_record
-from registries.models import ChecklistItemVersion, Department, DepartmentAlias, Tag, User
+from registries.importing.department_names import Place, remember_kind
+from registries.models import ChecklistItemVersion, Department, DepartmentAlias, Region, Tag, User
 
 
-def plan_parse(*, path: Path, year: int, owner: Department, mapping: dict[str, int] | None = None) -> ParsedPlan:
-    """Parse a plan table for preview; writes nothing."""
-    return parse_file(path, year=year, resolve=DepartmentResolver(owner, mapping))
+def plan_parse(
+    *,
+    path: Path,
+    year: int,
+    owner: Department,
+    mapping: dict[str, int] | None = None,
+    overrides: dict[str, str] | None = None,
+) -> ParsedPlan:
+    """Parse a plan table for preview; writes nothing. `overrides`: header -> field or IGNORE
+    (by default what the owner mapped before)."""
+    if overrides is None:
+        overrides = plan_column_mappings(owner)
+    return parse_file(path, year=year, resolve=DepartmentResolver(owner, mapping), overrides=overrides)
+
+
+PLAN_MAPPING_KIND = "plans"  # ImportMapping.kind of a plan table's column mappings
+
+
+def plan_column_mappings(owner: Department) -> dict[str, str]:
+    """The columns the owner has mapped or ignored before (normalised header -> field or IGNORE)."""
+    from registries.models.imports import ImportMapping, MappingScope
+
+    return dict(
+        ImportMapping.objects.filter(department=owner, kind=PLAN_MAPPING_KIND, scope=MappingScope.HEADER).values_list(
+            "source", "target"
+        )
+    )
+
+
+def plan_column_mappings_save(*, owner: Department, overrides: dict[str, str], user: User | None) -> None:
+    """Remember the owner's column mappings so that the next table of the same shape maps itself."""
+    from registries.services.imports import save_mappings
+
+    save_mappings(department=owner, kind=PLAN_MAPPING_KIND, actor=user, headers=overrides)
 
 
 def departments_resolve(
-    *, owner: Department, mapping: dict[str, int], create: list[str], user: User | None
+    *,
+    owner: Department,
+    mapping: dict[str, int],
+    create: list[str],
+    user: User | None,
+    places: dict[str, tuple[str, int]] | None = None,
 ) -> dict[str, int]:
-    """Remember each mapped name as an alias of its department; create the new ones at the owner's level and region."""
+    """Remember each mapped name as an alias of its department for the owner's region; create the
+    new ones at the level and region their name says (市… the city's, 县… the county's), or as
+    corrected in `places` (name -> (level, region id))."""
     resolved: dict[str, int] = {}
     for name, pk in mapping.items():
         key = name_key(name)
         department = Department.objects.get(pk=pk)
         if key != name_key(department.name) and not DepartmentAlias.objects.filter(name=key).exists():
-            DepartmentAlias.objects.create(department=department, name=key)
+            # "统计局" means this county's bureau in this county's tables, not in every county's
+            remember_kind(region=owner.region, name=key, department=department)
         resolved[name] = pk
     for name in create:
+        place = place_of(name, owner)
+        if places and name in places:
+            level, region_id = places[name]
+            place = Place(level, Region.objects.get(pk=region_id))
         department, _created = Department.objects.get_or_create(
-            name=name_key(name), defaults={"level": owner.level, "region": owner.region}
+            name=name_key(name), defaults={"level": place.level, "region": place.region}
         )
         resolved[name] = department.pk
     return resolved
@@ -79,6 +123,7 @@ def _create_tasks(plan: Plan, parsed: ParsedPlan) -> None:
             modes=p.modes,
             mode_remark=p.mode_remark,
             remark=p.remark,
+            extra=p.extra,
         )
         task.cooperating.set(p.cooperating_ids)
         task.scope_tags.set([pk for pk, name in tags if name and name in p.scope_text])
@@ -96,6 +141,8 @@ def plan_import(
     create: list[str] | None = None,
     create_departments: bool = False,
     title: str = "",
+    overrides: dict[str, str] | None = None,
+    places: dict[str, tuple[str, int]] | None = None,
 ) -> Plan:
     """Create a draft plan from a table. Unresolved names or bad rows: nothing is written.
 
@@ -104,15 +151,17 @@ def plan_import(
     """
     resolved: dict[str, int] = {}
     if mapping or create:
-        resolved = departments_resolve(owner=owner, mapping=mapping or {}, create=create or [], user=user)
-    parsed = plan_parse(path=path, year=year, owner=owner, mapping=resolved)
+        resolved = departments_resolve(
+            owner=owner, mapping=mapping or {}, create=create or [], user=user, places=places
+        )
+    parsed = plan_parse(path=path, year=year, owner=owner, mapping=resolved, overrides=overrides)
     if parsed.all_errors:
         raise PlanImportError(parsed.all_errors)
     if parsed.unresolved:
         if not create_departments:
             raise PlanImportError([_("无法识别的部门：%(n)s") % {"n": "、".join(parsed.unresolved)}])
         resolved |= departments_resolve(owner=owner, mapping={}, create=parsed.unresolved, user=user)
-        parsed = plan_parse(path=path, year=year, owner=owner, mapping=resolved)
+        parsed = plan_parse(path=path, year=year, owner=owner, mapping=resolved, overrides=overrides)
     if Plan.objects.filter(owner=owner, year=year).exists():
         raise PlanImportError([_("%(o)s 已有 %(y)d 年度计划") % {"o": owner, "y": year}])
     plan = Plan.objects.create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any, cast
@@ -20,16 +21,21 @@ from credit_risk.allocation import describe
 from credit_risk.models import Tier
 from credit_risk.tables import TableRefusedError
 from plans import selectors, services
+from plans.departments import place_of
 from plans.errors import PlanError
 from plans.exporting import plan_to_dict, plan_to_xlsx
 from plans.forms import AdjustmentForm, DecisionForm, DepartmentMappingForm, PlanUploadForm, TaskScopeForm
+from plans.importing import PLAN_COLUMNS, ParsedPlan
 from plans.models import Adjustment, AdjustmentStatus, Plan, Task
 from registries.access import get_for_user, registry_view, rule_required, scoped
-from registries.models import Department, User
+from registries.importing import headers as header_reader
+from registries.importing.headers import IGNORE, Header
+from registries.models import Department, Level, Region, User
 from registries.text import form_messages
 
 SESSION_KEY = "plan_imports"
 NEW = DepartmentMappingForm.NEW
+UPLOAD_TTL_SECONDS = 24 * 3600
 
 
 def _plans(user: User) -> QuerySet[Plan]:
@@ -50,13 +56,49 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", {"plans": plans, "late_ids": set(late.values_list("pk", flat=True))})
 
 
+def _uploads_folder() -> Path:
+    return Path(settings.MEDIA_ROOT) / "plan_imports"
+
+
+def _forget(request: HttpRequest, token: str) -> None:
+    """Drop a pending import and its stored file (imported, or abandoned)."""
+    pending_all = request.session.get(SESSION_KEY, {})
+    entry = pending_all.pop(token, None)
+    request.session[SESSION_KEY] = pending_all
+    if entry is not None:
+        Path(entry["path"]).unlink(missing_ok=True)
+
+
+def _remove_stale_uploads() -> None:
+    """Stored tables nobody came back to within a day are abandoned: removed."""
+    folder = _uploads_folder()
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - UPLOAD_TTL_SECONDS
+    for stored in folder.iterdir():
+        if stored.is_file() and stored.stat().st_mtime < cutoff:
+            stored.unlink(missing_ok=True)
+
+
 @rule_required("plans.import_plan")
 def plan_upload(request: HttpRequest) -> HttpResponse:
     form = PlanUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            form.add_error(
+                "file",
+                _("文件过大（%(size)d MB），上限为 %(limit)d MB")
+                % {"size": upload.size // 1024 // 1024, "limit": limit // 1024 // 1024},
+            )
+            return render(request, "plans/import_upload.html", {"form": form})
+        # one pending import per session: an earlier upload not committed is abandoned
+        for old in list(request.session.get(SESSION_KEY, {})):
+            _forget(request, old)
+        _remove_stale_uploads()
         token = uuid.uuid4().hex
-        folder = Path(settings.MEDIA_ROOT) / "plan_imports"
+        folder = _uploads_folder()
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{token}{Path(upload.name).suffix.lower()}"
         with path.open("wb") as out:
@@ -76,24 +118,66 @@ def _pending(request: HttpRequest, token: str) -> dict[str, Any]:
     return pending
 
 
+def _column_choices(request: HttpRequest, pending: dict[str, Any], parsed: ParsedPlan) -> list[str]:
+    """The user's word on each unknown column (a field, or ignore), kept with the pending import."""
+    overrides = dict(pending.get("overrides") or {})
+    problems: list[str] = []
+    for column in parsed.headers:
+        if not column.unknown or not column.header:
+            continue
+        choice = request.POST.get(f"col_{column.index}", "")
+        if choice == IGNORE or choice in PLAN_COLUMNS.columns:
+            overrides[column.key] = choice
+        else:
+            problems.append(_("请为“%(c)s”列选择对应的字段，或选择忽略") % {"c": column.header})
+    pending["overrides"] = overrides
+    return problems
+
+
+def _places(request: HttpRequest, names: list[str], owner: Department) -> dict[str, tuple[str, int]]:
+    """The level and region chosen in the preview for each department to create."""
+    places: dict[str, tuple[str, int]] = {}
+    for index, name in enumerate(names):
+        level, region = request.POST.get(f"level_{index}", ""), request.POST.get(f"region_{index}", "")
+        if level in Level.values and region.isdigit() and Region.objects.filter(pk=int(region)).exists():
+            places[name] = (level, int(region))
+    return places
+
+
 @rule_required("plans.import_plan")
 def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
-    """Every parsed field and every unresolved name; map or create the names, then commit."""
+    """Every column and where it lands, every parsed field and every unresolved name (with the level
+    and region a new department would get); map or ignore the columns, map or create the names, commit."""
     user: User = request.user  # type: ignore[assignment]
     owner = user.department
     assert owner is not None
     pending = _pending(request, token)
     path = Path(pending["path"])
     try:
-        parsed = services.plan_parse(path=path, year=pending["year"], owner=owner)
+        overrides = services.plan_column_mappings(owner) | (pending.get("overrides") or {})
+        parsed = services.plan_parse(path=path, year=pending["year"], owner=owner, overrides=overrides)
     except TableRefusedError as exc:
+        _forget(request, token)
         messages.error(request, str(exc))
+        return redirect("plans:upload")
+    problems: list[str] = []
+    if request.method == "POST" and request.POST.get("step") == "columns":
+        problems = _column_choices(request, pending, parsed)
+        if not problems:
+            services.plan_column_mappings_save(owner=owner, overrides=pending["overrides"], user=user)
+            pending_all = request.session.get(SESSION_KEY, {})
+            pending_all[token] = pending
+            request.session[SESSION_KEY] = pending_all
+            return redirect("plans:import_preview", token=token)
+    elif request.method == "POST" and request.POST.get("step") == "abandon":
+        _forget(request, token)
         return redirect("plans:upload")
     unresolved = parsed.unresolved
     departments = Department.objects.filter(is_active=True).order_by("level", "name")
-    problems: list[str] = []
-    if request.method == "POST":
+    if request.method == "POST" and not request.POST.get("step"):
         form = DepartmentMappingForm(request.POST, names=unresolved, departments=departments)
+        mapping: dict[str, int] = {}
+        create: list[str] = []
         if form.is_valid():
             mapping, create = form.mapping(), form.create()
         else:
@@ -101,15 +185,19 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
         if not problems:
             try:
                 plan = services.plan_import(
-                    path=path, year=pending["year"], owner=owner, user=user, mapping=mapping, create=create
+                    path=path,
+                    year=pending["year"],
+                    owner=owner,
+                    user=user,
+                    mapping=mapping,
+                    create=create,
+                    overrides=overrides,
+                    places=_places(request, unresolved, owner),
                 )
             except PlanError as exc:
                 problems.extend(exc.messages)
             else:
-                pending_all = request.session.get(SESSION_KEY, {})
-                pending_all.pop(token, None)
-                request.session[SESSION_KEY] = pending_all
-                path.unlink(missing_ok=True)
+                _forget(request, token)
                 messages.success(
                     request, _("已导入计划“%(t)s”，共 %(n)d 项任务") % {"t": plan.title, "n": len(parsed.tasks)}
                 )
@@ -130,7 +218,14 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
             "parsed": parsed,
             "rows": rows,
             "pending": pending,
-            "unresolved": list(enumerate(unresolved)),
+            "unresolved": [(i, name, place_of(name, owner)) for i, name in enumerate(unresolved)],
+            "columns": header_reader.describe(Header((), 0, parsed.headers), PLAN_COLUMNS),
+            "unknown_columns": [c for c in parsed.headers if c.unknown and c.header],
+            "fields": [(c.field, c.label) for c in PLAN_COLUMNS.columns.values()],
+            "IGNORE": IGNORE,
+            "levels": Level.choices,
+            "regions": Region.objects.order_by("code"),
+            "warnings": [w for t in parsed.tasks for w in t.warnings],
             "departments": departments,
             "problems": problems,
             "token": token,

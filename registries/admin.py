@@ -1,27 +1,31 @@
-"""Admin for the registries: import/export buttons (django-import-export) and the import log."""
+"""Admin for the registries: export buttons (django-import-export) and the import log.
+
+No import buttons: imports go through the staff pages and commands, scoped to the department
+and audited (registries.services.imports).
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
-from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.admin import ExportMixin
 
 from registries.models import ChecklistItem, ImportJob, Inspector, Target
 from registries.resources import ChecklistItemResource, InspectorResource, TargetResource
 
 
 @admin.register(Target)
-class TargetAdmin(ImportExportModelAdmin):
+class TargetAdmin(ExportMixin, admin.ModelAdmin):  # imports: the staff pages (scoped, audited)
     resource_classes = [TargetResource]
     list_display = ("name", "credit_code", "kind", "status", "region", "department")
     list_filter = ("kind", "status", "department")
-    search_fields = ("name", "credit_code", "identifier", "registration_no")
+    search_fields = ("name", "credit_code", "registration_number", "identifier", "registration_no")
     raw_id_fields = ("merged_into",)
     autocomplete_fields = ()
 
 
 @admin.register(Inspector)
-class InspectorAdmin(ImportExportModelAdmin):
+class InspectorAdmin(ExportMixin, admin.ModelAdmin):  # imports: the staff pages (scoped, audited)
     resource_classes = [InspectorResource]
     list_display = ("name", "certificate_no", "department", "certificate_valid_until", "status")
     list_filter = ("status", "department")

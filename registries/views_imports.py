@@ -22,18 +22,23 @@ from registries.importing import export
 from registries.importing.workbook import WorkbookRefused
 from registries.models import ChecklistItem, ImportJob, ImportKind, Inspector, Target, User
 from registries.services.imports import (
+    VALUE_CHOICES,
     import_job_commit,
     import_job_create,
+    import_job_map,
     job_errors,
+    job_warnings,
+    mapping_choices,
     registry_export,
 )
+from registries.text import CleanTextForm
 
 ERRORS_SHOWN = 1000
 
 
-class ImportForm(forms.Form):
+class ImportForm(CleanTextForm):
     kind = forms.ChoiceField(label=gettext_lazy("导入内容"), choices=ImportKind.choices)
-    file = forms.FileField(label=gettext_lazy("Excel文件（.xlsx）"))
+    file = forms.FileField(label=gettext_lazy("文件（Excel .xlsx / .xls，或CSV）"))
     atomic = forms.BooleanField(
         label=gettext_lazy("全部成功才导入（有任何一行被拒绝则整个文件都不导入）"), required=False, initial=True
     )
@@ -78,23 +83,72 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _job_context(user: User, job: ImportJob) -> dict[str, object]:
+class MappingForm(CleanTextForm):
+    """One choice per unknown column of the file (map it to a column, or ignore it), and one per
+    value the registry could not map (a kind or status)."""
+
+    def __init__(self, job: ImportJob, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.job = job
+        choices = [("", _("请选择")), *mapping_choices(job.kind)]
+        self.column_fields: list[tuple[str, dict[str, str]]] = []
+        for index, column in enumerate(job.unknown_columns):
+            name = f"column_{index}"
+            self.fields[name] = forms.ChoiceField(label=column["header"], choices=choices, required=False)
+            self.column_fields.append((name, column))
+        self.value_fields: list[tuple[str, dict[str, Any]]] = []
+        for index, value in enumerate(job.unmapped_values):
+            scope = value.get("scope", "")
+            if scope not in VALUE_CHOICES:
+                continue
+            name = f"value_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"{value['column']}：{value['value']}",
+                choices=[("", _("请选择")), *VALUE_CHOICES[scope]],
+                required=False,
+            )
+            self.value_fields.append((name, value))
+
+    def headers(self) -> dict[str, str]:
+        return {c["key"]: self.cleaned_data[n] for n, c in self.column_fields if self.cleaned_data.get(n)}
+
+    def values(self) -> dict[tuple[str, str], str]:
+        return {
+            (str(v["scope"]), str(v["value"])): self.cleaned_data[n]
+            for n, v in self.value_fields
+            if self.cleaned_data.get(n)
+        }
+
+
+def _job_context(user: User, job: ImportJob, form: MappingForm | None = None) -> dict[str, object]:
     errors = job_errors(job)
+    warnings = job_warnings(job)
+    mine = user.has_perm("registries.commit_import", job)  # its creator, of the job's department
+    form = form or MappingForm(job)
     return {
         "job": job,
         "errors": errors[:ERRORS_SHOWN],
         "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
-        "can_commit": job.status == "previewed"
-        and user.has_perm("registries.commit_import", job)
-        and not (job.atomic and job.rejected_count),
+        "warnings": warnings[:ERRORS_SHOWN],
+        "warnings_hidden": max(0, len(warnings) - ERRORS_SHOWN),
+        "can_commit": job.can_commit and mine,
+        "mapping_form": form if mine and job.is_finished and job.dry_run and form.fields else None,
     }
 
 
 @registry_view
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview; its POST saves what the user said unknown columns and values mean, then previews again."""
     user = _user(request)
     job = get_for_user(user, ImportJob.objects.select_related("department", "created_by"), pk=pk)
-    return render(request, "registries/imports/detail.html", _job_context(user, job))
+    form = None
+    if request.method == "POST":
+        job = get_for_user(user, ImportJob.objects.select_related("department", "created_by"), change=True, pk=pk)
+        form = MappingForm(job, request.POST)
+        if form.is_valid():
+            import_job_map(user=user, job=job, headers=form.headers(), values=form.values())
+            return redirect("registries:import_detail", pk=job.pk)
+    return render(request, "registries/imports/detail.html", _job_context(user, job, form))
 
 
 @registry_view

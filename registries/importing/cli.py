@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from registries.importing.common import ImportResult, Rejected
+from registries.importing.headers import IGNORE, HeaderSpec, normalise_header
 from registries.importing.workbook import WorkbookRefused
 from registries.models import Department
 
@@ -23,16 +24,52 @@ def find_department(name: str) -> Department:
     return department
 
 
+def parse_column_options(spec: HeaderSpec, maps: list[str], ignores: list[str]) -> dict[str, str]:
+    """`--map 'HEADER=列名'` and `--ignore 'HEADER'` as header overrides (normalised header -> field).
+
+    The target of a --map is a column's Chinese label (as in the template) or its field name.
+    """
+    by_name: dict[str, str] = {}
+    for name, column in spec.columns.items():
+        if not name.startswith("~"):
+            by_name[normalise_header(column.label)] = name
+            by_name[normalise_header(name)] = name
+    overrides: dict[str, str] = {}
+    for option in maps:
+        header, sep, target = option.rpartition("=")
+        field = by_name.get(normalise_header(target))
+        if not sep or not normalise_header(header) or field is None:
+            labels = "、".join(c.label for n, c in spec.columns.items() if not n.startswith("~"))
+            raise CommandError(f"--map “{option}”无效：应写作“文件中的列名=本系统的列名”，本系统的列名为{labels}")
+        overrides[normalise_header(header)] = field
+    for header in ignores:
+        if not normalise_header(header):
+            raise CommandError(f"--ignore “{header}”无效：应写文件中的列名")
+        overrides[normalise_header(header)] = IGNORE
+    return overrides
+
+
 class ImportCommand(BaseCommand):
-    """`FILE [--dry-run] [--atomic]`: prints every rejected row as 第N行：reason, exits 1 if any."""
+    """`FILE [--dry-run] [--atomic]`: prints every rejected row as 第N行：reason, exits 1 if any.
+
+    With a `spec`, also `--map 'HEADER=列名'` and `--ignore 'HEADER'` (repeatable): a column of
+    the file that names nothing known makes the command fail unless mapped or ignored; the dry
+    run prints what every column maps to.
+    """
 
     needs_department = False
+    spec: HeaderSpec | None = None
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--department", required=self.needs_department, help="导入部门（名称、简称或别名）")
         parser.add_argument("--dry-run", action="store_true", help="只预览，不写入")
         parser.add_argument("--atomic", action="store_true", help="有任何一行被拒绝则整个文件都不导入")
+        if self.spec is not None:
+            parser.add_argument(
+                "--map", action="append", default=[], metavar="HEADER=列名", help="文件中的列对应本系统的哪一列"
+            )
+            parser.add_argument("--ignore", action="append", default=[], metavar="HEADER", help="不导入文件中的这一列")
 
     def run_import(self, **options: Any) -> ImportResult:
         raise NotImplementedError
@@ -40,15 +77,28 @@ class ImportCommand(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("department"):
             options["department"] = find_department(options["department"])
+        if self.spec is not None:
+            options["overrides"] = parse_column_options(self.spec, options["map"], options["ignore"])
         try:
             result = self.run_import(**options)
         except (WorkbookRefused, Rejected) as exc:
             raise CommandError(str(exc)) from exc
+        if result.columns and (options["dry_run"] or result.unknown_columns):
+            self.stdout.write("列的对应：")
+            for column in result.columns:
+                self.stdout.write(f"  {column['header']} → {column['maps_to']}")
+        if result.unknown_columns:
+            raise CommandError(
+                f"未识别的列：{'、'.join(result.unknown_columns)}。"
+                "请用 --map '列名=本系统的列名' 指定其对应，或用 --ignore '列名' 忽略；未做任何修改"
+            )
         for error in result.errors:
             self.stderr.write(str(error))
+        for warning in result.warnings:
+            self.stdout.write(f"提示：{warning}")
         summary = (
             f"共{result.total}行：新增{result.created}，更新{result.updated}，"
-            f"未变{result.unchanged}，拒绝{result.rejected}"
+            f"未变{result.unchanged}，拒绝{result.rejected}，提示{len(result.warnings)}"
         )
         self.stdout.write(summary + ("（预览，未写入）" if options["dry_run"] else ""))
         if result.message:

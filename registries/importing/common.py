@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
-from registries.importing.workbook import clean_text
+from registries.importing.workbook import clean_text, strip_controls
 
 # Export prefixes these with an apostrophe so no spreadsheet reads them as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -17,14 +18,19 @@ Progress = Callable[[int, int], None]  # (rows done, rows rejected)
 
 @dataclass
 class RowError:
+    """A rejected (or, in a list of warnings, a warned) row: where, the cell as written, why."""
+
     row: int  # the Excel row number the user sees
     message: str
+    column: str = ""  # the column's Chinese label
+    value: str = ""  # the cell as written
 
     def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "message": self.message}
+        return {"row": self.row, "message": self.message, "column": self.column, "value": self.value}
 
     def __str__(self) -> str:
-        return f"第{self.row}行：{self.message}"
+        where = f"（{self.column}）" if self.column else ""
+        return f"第{self.row}行{where}：{self.message}"
 
 
 @dataclass
@@ -34,6 +40,11 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    # Every column of the file: {"header", "maps_to", "how", "key"}; the values nothing mapped.
+    columns: list[dict[str, str]] = field(default_factory=list)
+    unmapped_values: list[dict[str, object]] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
     applied: bool = False  # whether anything was written (not a preview, not refused as a whole)
     message: str = ""
 
@@ -43,7 +54,12 @@ class ImportResult:
 
 
 class Rejected(ValueError):  # noqa: N818 - a row is rejected, not an error of the program
-    """One row cannot be imported; the message says why, in Chinese."""
+    """One row cannot be imported; the message says why, in Chinese (with the column and cell)."""
+
+    def __init__(self, message: str, *, column: str = "", value: str = "") -> None:
+        super().__init__(message)
+        self.column = column
+        self.value = value
 
 
 class Rollback(Exception):  # noqa: N818 - control flow, never shown
@@ -53,16 +69,59 @@ class Rollback(Exception):  # noqa: N818 - control flow, never shown
 def text(value: object) -> str:
     """A cell as clean text; an exported apostrophe guard before a formula character is dropped."""
     # The common case (a str cell) without clean_text's type checks.
-    result = " ".join(value.split()) if isinstance(value, str) else clean_text(value)
+    result = " ".join(strip_controls(value).split()) if isinstance(value, str) else clean_text(value)
     if result[:1] == "'" and result[1:2] and result[1] in FORMULA_TRIGGERS:
         return result[1:]
     return result
 
 
+_SCIENTIFIC = re.compile(r"^(\d+)(?:\.(\d+))?[eE]\+?(\d+)$")
+_MAX_EXACT = 2**53  # every integer below is exact in a double
+
+
+def recover_number(value: object) -> tuple[str, bool]:
+    """An official number from a cell Excel may have turned into a number: (text, digits lost).
+
+    A float holding an integer below 2**53 is exact (a 15-digit 注册号 always is): its digits.
+    Larger floats (an 18-digit code) and scientific-notation text that does not write every
+    digit (1.10105E+14, as a CSV saved by Excel shows it) have lost digits.
+    """
+    if isinstance(value, bool):
+        return text(value), False
+    if isinstance(value, int):
+        return str(value), False
+    if isinstance(value, float):
+        if not value.is_integer() or value < 0:
+            return text(value), False
+        if value >= _MAX_EXACT:
+            return repr(value), True
+        return str(int(value)), False
+    raw = text(value)
+    if raw[-2:] == ".0" and raw[:-2].isdigit():  # 110105000123456.0 exported as text
+        return raw[:-2], False
+    found = _SCIENTIFIC.match(raw)
+    if found:
+        whole, fraction, exponent = found[1], found[2] or "", int(found[3])
+        try:
+            number = Decimal(raw)
+        except InvalidOperation:  # pragma: no cover - the pattern is a valid decimal
+            return raw, False
+        if number != number.to_integral_value():
+            return raw, False
+        digits = str(int(number))
+        written = len((whole + fraction).lstrip("0"))
+        return (digits, False) if written >= len(digits) and exponent < 30 else (raw, True)
+    return raw, False
+
+
 def guard(value: object) -> object:
-    """Neutralise formula injection: a text cell starting with = + - @ or a control character."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    """A text cell made safe to write: control characters removed (no workbook can hold them) and
+    formula injection neutralised (a text starting with = + - @ or a line break gets an apostrophe).
+    """
+    if isinstance(value, str):
+        value = strip_controls(value)
+        if value.startswith(FORMULA_TRIGGERS):
+            return "'" + value
     return value
 
 
@@ -72,7 +131,9 @@ def limited(value: str, max_length: int, label: str) -> str:
     return value
 
 
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_TEXT = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*[T ]?\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 
 
 def parse_date(value: object, label: str) -> dt.date | None:

@@ -1,7 +1,10 @@
 """Exports in the layout the imports read (export then import changes nothing).
 
-Every text cell goes through `guard`: a value starting with = + - @ or a control character
-gets a leading apostrophe, so no spreadsheet runs it as a formula (the import drops it again).
+The columns and their order come from the registry's resource (`registries.resources`). Every
+text cell goes through `guard`: a value starting with = + - @ gets a leading apostrophe, so no
+spreadsheet runs it as a formula (the import drops it again). Control characters a cell may
+hold (stored before imports cleaned them, or typed in elsewhere) are removed: a workbook cannot
+hold them, and one such value must not break a whole export.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from openpyxl import Workbook
 from registries.importing import inspectors as inspector_import
 from registries.importing import targets as target_import
 from registries.importing.common import guard
+from registries.importing.workbook import strip_controls
 from registries.models import ChecklistItem, ChecklistItemVersion, Inspector, Region, Target
 
 
 def _write(path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31].replace("（", "").replace("）", ""))
-    sheet.append([title])
+    sheet.append([strip_controls(title)])
     sheet.append(list(headers))
     count = 0
     for row in rows:
@@ -48,19 +52,21 @@ def export_targets(path: Path, queryset: QuerySet[Target], *, title: str = "") -
 
     def rows() -> Iterable[list[object]]:
         for t in targets.iterator(chunk_size=2000):
-            yield [
-                t.credit_code or "",
-                t.name,
-                t.get_kind_display(),
-                regions.get(t.region_id, ""),
-                t.address,
-                t.industry,
-                "；".join(sorted(tag.name for tag in t.tags.all())),
-                t.get_status_display(),
-                t.established_on,
-                t.registration_no,
-                t.identifier or "",
-            ]
+            values = {
+                "credit_code": t.credit_code or "",
+                "name": t.name,
+                "kind": t.get_kind_display(),
+                "region": regions.get(t.region_id, ""),
+                "address": t.address,
+                "industry": t.industry,
+                "tags": "；".join(sorted(tag.name for tag in t.tags.all())),
+                "status": t.get_status_display(),
+                "established_on": t.established_on,
+                "registration_number": t.registration_number or t.registration_no,
+                "identifier": t.identifier or "",
+                "legal_representative": t.legal_representative,
+            }
+            yield [values[name] for name in target_import.HEADERS]
 
     return _write(path, title, list(target_import.HEADERS.values()), rows())
 
@@ -71,15 +77,16 @@ def export_inspectors(path: Path, queryset: QuerySet[Inspector], *, title: str =
 
     def rows() -> Iterable[list[object]]:
         for i in inspectors.iterator(chunk_size=2000):
-            yield [
-                i.name,
-                i.certificate_no,
-                i.department.name,
-                regions.get(i.region_id, ""),
-                i.certificate_valid_until,
-                "；".join(sorted(e.name for e in i.expertise.all())),
-                i.get_status_display(),
-            ]
+            values = {
+                "name": i.name,
+                "certificate_no": i.certificate_no,
+                "department": i.department.name,
+                "region": regions.get(i.region_id, ""),
+                "certificate_valid_until": i.certificate_valid_until,
+                "expertise": "；".join(sorted(e.name for e in i.expertise.all())),
+                "status": i.get_status_display(),
+            }
+            yield [values[name] for name in inspector_import.HEADERS]
 
     return _write(path, title, list(inspector_import.HEADERS.values()), rows())
 

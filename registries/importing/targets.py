@@ -1,13 +1,24 @@
-"""The target registry (检查对象名录库) workbook: parse, validate every row, upsert by credit code.
+"""The target registry (检查对象名录库) file: find its columns, validate every row, upsert.
 
-Layout (import and export use the same): a title row, then the header
-统一社会信用代码 | 对象名称 | 对象类型 | 所属区域 | 住所（经营场所） | 行业 | 分类标签 | 登记状态 |
-成立日期 | 原注册号 | 对象编号.
+The columns are declared once, in `registries.resources.TargetResource`: their Chinese labels
+(the template's and the export's header), the header synonyms and keywords of bureaus' and
+registration systems' files (UNISCID, REGNO, TYXYDM, ...). A file's header is found and every
+column mapped by `registries.importing.headers`; a column that names nothing known must be
+mapped or ignored by the user (`read_header` says which) before any row is imported.
 
-On PostgreSQL the import streams: a thread parses and validates the workbook in chunks while
-the caller's thread COPYs each chunk into a temporary staging table and upserts it with one
-INSERT ... ON CONFLICT per natural key (`import_targets_streaming`). Elsewhere the rows are
-parsed first and the ORM's bulk operations do the same.
+A target is identified by its 统一社会信用代码, or failing that its 注册号 (individual businesses
+registered before 2015 often have no credit code), or failing that another official number
+(对象编号). Numbers Excel turned into floats are recovered exactly when a double holds them
+(a 15-digit 注册号 always does); an 18-character code shown in scientific notation has lost
+digits: the row lands under its 注册号 with a warning, or is rejected when it has nothing else.
+A credit code arriving for a target known by its 注册号 is written onto that target (linked).
+Registration-system enumerations (企业类型, 登记状态) are mapped to the registry's kinds and
+statuses by `KIND_RULES` / `STATUS_RULES`; what they cannot map lands with a warning and is
+offered to the user to map (`ParsedTargets.unmapped`).
+
+The import streams on PostgreSQL: a thread parses and validates the file in chunks while the
+caller's thread COPYs each chunk into a temporary staging table and upserts it with one
+INSERT ... ON CONFLICT per natural key (`import_targets_streaming`).
 """
 
 from __future__ import annotations
@@ -15,7 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import queue
 import threading
-from collections.abc import Generator, Iterable, Iterator
+from collections import Counter
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +38,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, connection, connections
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registries import credit_code
 from registries.importing.common import (
@@ -35,74 +48,166 @@ from registries.importing.common import (
     is_blank,
     limited,
     parse_date,
+    recover_number,
     split_tags,
     text,
 )
-from registries.importing.workbook import SheetReader, find_header
-from registries.models import (
-    KINDS_WITH_CREDIT_CODE,
-    Department,
-    Region,
-    Tag,
-    Target,
-    TargetKind,
-    TargetStatus,
-)
+from registries.importing.headers import Header, find_header, normalise_header
+from registries.importing.workbook import SheetReader
+from registries.models import Department, Region, Target, TargetKind, TargetStatus
+from registries.resources import NOT_STORED_PREFIX, TargetResource, column_labels, header_spec
 
-HEADERS = {
-    "credit_code": "统一社会信用代码",
-    "name": "对象名称",
-    "kind": "对象类型",
-    "region": "所属区域",
-    "address": "住所（经营场所）",
-    "industry": "行业",
-    "tags": "分类标签",
-    "status": "登记状态",
-    "established_on": "成立日期",
-    "registration_no": "原注册号",
-    "identifier": "对象编号",
-}
-COLUMNS: dict[str, set[str]] = {
-    "credit_code": {"统一社会信用代码", "社会信用代码", "信用代码", "统一代码"},
-    "name": {"对象名称", "名称", "企业名称", "单位名称", "主体名称", "市场主体名称"},
-    "kind": {"对象类型", "主体类型", "类型"},
-    "region": {"所属区域", "区域", "所属区划", "行政区划", "所属地区"},
-    "address": {"住所（经营场所）", "住所", "经营场所", "地址", "住所(经营场所)"},
-    "industry": {"行业", "所属行业", "行业门类"},
-    "tags": {"分类标签", "标签"},
-    "status": {"登记状态", "状态", "经营状态"},
-    "established_on": {"成立日期", "登记日期"},
-    "registration_no": {"原注册号", "注册号"},
-    "identifier": {"对象编号", "编号"},
-}
+SPEC = header_spec(TargetResource)
+HEADERS = column_labels(TargetResource)  # field -> Chinese label, in the template's order
+IDENTIFYING = ("credit_code", "registration_number", "identifier")
+HEADER_SCAN = 15  # rows searched for the header (title rows above it)
+
 # Market entities whose credit code says what they are (GB 32100 category after the authority).
 _KIND_BY_CODE = {"91": TargetKind.ENTERPRISE, "92": TargetKind.INDIVIDUAL, "93": TargetKind.COOPERATIVE}
-_KIND_BY_LABEL = {str(label): value for value, label in TargetKind.choices}
-_STATUS_BY_LABEL = {str(label): value for value, label in TargetStatus.choices if value != TargetStatus.MERGED}
-_STATUS_ALIASES = {"在业": "active", "开业": "active", "存续（在营、开业、在册）": "active", "已注销": "cancelled"}
-_STATUS_ALIASES |= {"已吊销": "revoked", "吊销，未注销": "revoked", "已迁出": "moved_out"}
+
+# 企业类型 / 主体类型 as registration systems write them -> the registry's kinds. Exact names (after
+# normalise_header) first, then keyword rules in order: the first rule with a keyword in the text
+# wins (个体 and 合作社 before 分支机构, so that 农民专业合作社分支机构 is a cooperative).
+KIND_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (TargetKind.INDIVIDUAL, ("个体",)),
+    (TargetKind.COOPERATIVE, ("合作社", "合作联社", "农民专业合作")),
+    (TargetKind.INSTITUTION, ("事业单位", "事业法人")),
+    (TargetKind.SOCIAL_ORG, ("社会团体", "民办非企业", "基金会", "社会服务机构", "社会组织")),
+    (TargetKind.SCHOOL, ("学校", "幼儿园", "学院", "大学", "中学", "小学")),
+    (TargetKind.PROJECT, ("工程", "项目")),
+    (TargetKind.PRODUCT, ("产品",)),
+    (
+        TargetKind.ENTERPRISE,
+        (
+            "公司",
+            "企业",
+            "分支机构",
+            "合伙",
+            "独资",
+            "全民所有制",
+            "集体所有制",
+            "股份合作",
+            "联营",
+            "外商投资",
+            "外国",
+            "港澳台",
+            "法人",
+            "营业单位",
+            "代表机构",
+            "办事处",
+            "分厂",
+            "分店",
+        ),
+    ),
+)
+# 登记状态 -> statuses. Rules in order: 吊销 but 已注销 is cancelled, 吊销 未注销 is revoked.
+STATUS_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (TargetStatus.REVOKED, ("吊销未注销", "已吊销未注销")),
+    (TargetStatus.CANCELLED, ("注销", "撤销", "已撤销")),
+    (TargetStatus.REVOKED, ("吊销",)),
+    (TargetStatus.MOVED_OUT, ("迁出", "迁移")),
+    (
+        TargetStatus.ACTIVE,
+        (
+            "存续",
+            "在业",
+            "在营",
+            "正常",
+            "开业",
+            "在册",
+            "营业",
+            "经营",
+            "迁入",
+            "设立",
+            "成立",
+            "确立",
+            "停业",
+            "歇业",
+        ),
+    ),
+)
+# 登记状态代码 of the market-entity data standard (REGSTATE): 1 存续（在营、开业、在册）, 2 吊销，未注销,
+# 3 吊销，已注销, 4 注销, 5 撤销, 6 迁出.
+_STATUS_CODES = {
+    "1": TargetStatus.ACTIVE,
+    "2": TargetStatus.REVOKED,
+    "3": TargetStatus.CANCELLED,
+    "4": TargetStatus.CANCELLED,
+    "5": TargetStatus.CANCELLED,
+    "6": TargetStatus.MOVED_OUT,
+}
+
+
+def _exact_table(choices: Iterable[tuple[str, object]]) -> dict[str, str]:
+    return {normalise_header(label): value for value, label in choices} | {value: value for value, _ in choices}
+
+
+_KIND_EXACT = _exact_table(TargetKind.choices)
+_STATUS_EXACT = _exact_table((v, lbl) for v, lbl in TargetStatus.choices if v != TargetStatus.MERGED) | {
+    normalise_header(code): status for code, status in _STATUS_CODES.items()
+}
+
+
+_key = lru_cache(maxsize=4096)(normalise_header)
+
+
+@lru_cache(maxsize=1024)
+def map_kind(raw: str) -> str | None:
+    """The registry kind of a 企业类型 text, or None when no rule knows it."""
+    key = normalise_header(raw)
+    if key in _KIND_EXACT:
+        return _KIND_EXACT[key]
+    for kind, keywords in KIND_RULES:
+        if any(k in key for k in keywords):
+            return str(kind)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def map_status(raw: str) -> str | None:
+    """The registry status of a 登记状态 text, or None when no rule knows it."""
+    key = normalise_header(raw)
+    if key in _STATUS_EXACT:
+        return _STATUS_EXACT[key]
+    for status, keywords in STATUS_RULES:
+        if any(k in key for k in keywords):
+            return str(status)
+    return None
+
+
 # Updated in place, compared to decide updated vs unchanged (tags are compared separately).
 DATA_FIELDS = (
     "kind",
     "credit_code",
+    "registration_number",
     "identifier",
     "registration_no",
     "name",
+    "legal_representative",
     "region_id",
     "address",
     "industry",
     "status",
     "established_on",
 )
+# Identifiers a file never clears: a stored one is kept when the file's cell is blank.
+_CODE_CHARS = frozenset(credit_code.ALPHABET)
+# What registration exports write where a number is absent: read as blank.
+PLACEHOLDERS = frozenset(
+    {"无", "暂无", "空", "-", "--", "—", "——", "/", "\\", "0", "null", "NULL", "None", "N/A", "n/a", "未知", "无代码"}
+)
+_KEPT_WHEN_BLANK = frozenset({"credit_code", "registration_number", "identifier"})
 
 
 class TargetRow(NamedTuple):
     row: int
     kind: str
     credit_code: str | None
+    registration_number: str | None
     identifier: str | None
     registration_no: str
     name: str
+    legal_representative: str
     region_id: int
     address: str
     industry: str
@@ -112,36 +217,90 @@ class TargetRow(NamedTuple):
 
 
 @dataclass
+class Mappings:
+    """What a department (or the command line) said its files' headers and values mean."""
+
+    headers: dict[str, str] = field(default_factory=dict)  # normalised header -> field or IGNORE
+    kinds: dict[str, str] = field(default_factory=dict)  # normalised value -> TargetKind
+    statuses: dict[str, str] = field(default_factory=dict)  # normalised value -> TargetStatus
+
+
+@dataclass
 class ParsedTargets:
     rows: list[TargetRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
     total: int = 0
+    header: Header | None = None
+    # (column label, value as written) -> rows: values no rule or mapping knows.
+    unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 class RegionLookup:
+    """A region cell -> region id: by code or name, by a longer code (a township's 12 digits) or by
+    the region name it contains (山西省晋城市阳城县凤城镇 -> 阳城县). A region this registry does not
+    know lands in the department's own region, with a warning (never a rejected row)."""
+
     def __init__(self, default: Region) -> None:
         self.default_id = default.pk
+        self.default_name = default.name
         self.by_key: dict[str, int] = {}
         for pk, code, name in Region.objects.values_list("pk", "code", "name"):
             self.by_key[code] = pk
             self.by_key.setdefault(name, pk)
+        self.names = sorted((k for k in self.by_key if not k.isdigit() and len(k) >= 2), key=len, reverse=True)
+        self.found: dict[str, tuple[int, bool]] = {}
 
-    def __call__(self, raw: str) -> int:
+    def __call__(self, raw: str) -> tuple[int, str]:
+        """(region id, warning or "")."""
         if not raw:
-            return self.default_id
-        try:
-            return self.by_key[raw]
-        except KeyError:
-            raise Rejected(f"所属区域“{raw}”不存在（填写区划名称或代码，如阳城县或140522）") from None
+            return self.default_id, ""
+        pk = self.by_key.get(raw)
+        if pk is not None:
+            return pk, ""
+        if raw not in self.found:
+            self.found[raw] = self._search(raw)
+        pk, known = self.found[raw]
+        if known:
+            return pk, ""
+        return pk, _("所属区域“%(value)s”不在本系统的区划中，已记为本部门所在的%(region)s") % {
+            "value": raw,
+            "region": self.default_name,
+        }
+
+    def _search(self, raw: str) -> tuple[int, bool]:
+        digits = "".join(raw.split())
+        if digits.isdigit() and len(digits) > 6:
+            for key in (digits[:6], digits[:4] + "00", digits[:2] + "0000"):
+                if key in self.by_key:
+                    return self.by_key[key], True
+        for name in self.names:
+            if name in raw:
+                return self.by_key[name], True
+        return self.default_id, False
 
 
-_FIELDS = tuple(HEADERS)  # the canonical columns, in layout order
+_FIELDS = (
+    "credit_code",
+    "name",
+    "kind",
+    "region",
+    "address",
+    "industry",
+    "tags",
+    "status",
+    "established_on",
+    "registration_number",
+    "identifier",
+    "legal_representative",
+)
+assert set(_FIELDS) == set(HEADERS), "the row parser reads every column of TargetResource"
 
 
 def _clean(value: object) -> str:
     """`text` for the common case of a cell that is already clean text (one C-level check)."""
-    # Printable: no line breaks, tabs or full-width spaces; then only runs of spaces, spaces at
-    # the ends or an exported apostrophe guard need `text`.
+    # Printable: no line breaks, tabs, control characters or full-width spaces; then only runs of
+    # spaces, spaces at the ends or an exported apostrophe guard need `text`.
     if isinstance(value, str) and (
         not value or (value.isprintable() and "  " not in value and value[0] not in " '" and value[-1] != " ")
     ):
@@ -149,23 +308,76 @@ def _clean(value: object) -> str:
     return text(value)
 
 
+def _lost_digits(label: str, raw: str) -> str:
+    return _("%(column)s“%(value)s”被Excel存成了数字（科学计数法），末几位已丢失：请将该列设置为文本格式后重新导出") % {
+        "column": label,
+        "value": raw,
+    }
+
+
 class RowParser:
     """Turns one data row into a TargetRow, or raises Rejected with the first reason found.
 
     Column positions are resolved once per file; a column the file lacks reads as blank.
+    Warnings (a row taken with a caveat) and values no rule knows are collected in `parsed`.
     """
 
-    def __init__(self, cols: dict[str, int], regions: RegionLookup) -> None:
-        self.width = max(cols.values(), default=-1) + 1
-        if cols.keys() < set(_FIELDS):
-            self.width += 1  # one more position, always blank, for the missing columns
-        blank = self.width - 1
-        self.cells = itemgetter(*(cols.get(name, blank) for name in _FIELDS))
+    def __init__(
+        self, cols: Mapping[str, int], regions: RegionLookup, mappings: Mappings, parsed: ParsedTargets, *, width: int
+    ) -> None:
+        # `width`: the header's columns; the position after them reads as blank for missing fields.
+        self.blank = max(width, max(cols.values(), default=-1) + 1)
+        self.width = self.blank + 1
+        self.cells = itemgetter(*(cols.get(name, self.blank) for name in _FIELDS))
         self.regions = regions
+        self.mappings = mappings
+        self.parsed = parsed
+
+    def warn(self, number: int, column: str, value: str, message: str) -> None:
+        self.parsed.warnings.append(RowError(number, message, column, value))
+
+    def _code_and_number(
+        self, raw_code: object, raw_number: object, number: int
+    ) -> tuple[str | None, str | None, str | None]:
+        """(credit code, registration number, the credit code's lost-digits warning)."""
+        code_label, number_label = HEADERS["credit_code"], HEADERS["registration_number"]
+        if raw_number == "" and raw_code.__class__ is str and len(raw_code) == 18 and _CODE_CHARS.issuperset(raw_code):  # type: ignore[arg-type]
+            try:  # the common case: a credit code written as text, no registration number
+                return credit_code.validate(raw_code), None, None  # type: ignore[arg-type]
+            except credit_code.CreditCodeError as exc:
+                raise Rejected(str(exc), column=code_label, value=raw_code) from None  # type: ignore[arg-type]
+        code_text, code_lost = recover_number(raw_code)
+        if code_text in PLACEHOLDERS:
+            code_text = ""
+        reg, reg_lost = recover_number(raw_number) if raw_number not in ("", None) else ("", False)
+        if reg in PLACEHOLDERS:
+            reg = ""
+        if reg_lost:
+            raise Rejected(_lost_digits(number_label, reg), column=number_label, value=reg)
+        reg = "".join(reg.split()).upper()
+        if not code_text and len(reg) == 18 and credit_code.is_valid(reg):
+            code_text, reg = reg, ""  # a credit code in the 注册号 column (an entity re-registered)
+        reg = limited(reg, 20, number_label) or ""
+        code = None
+        lost_warning = None
+        if code_text and code_lost:
+            lost_warning = _lost_digits(code_label, code_text)
+        elif code_text:
+            normal = credit_code.normalise(code_text)
+            if len(normal) != 18 and normal.isdigit() and 13 <= len(normal) <= 15:
+                # A 注册号 in a 统一社会信用代码（注册号） column: the target's registration number.
+                if not reg:
+                    reg = normal
+            else:
+                try:
+                    code = credit_code.validate(code_text)
+                except credit_code.CreditCodeError as exc:
+                    raise Rejected(str(exc), column=code_label, value=code_text) from None
+        return code, reg or None, lost_warning
 
     def __call__(self, values: list[object], number: int) -> TargetRow:
-        if len(values) < self.width:
-            values = [*values, *[""] * (self.width - len(values))]
+        if len(values) != self.width:  # exactly the header's cells, then one blank
+            values = [*values[: self.blank], *[""] * (self.width - min(len(values), self.blank))]
         (
             raw_code,
             raw_name,
@@ -176,79 +388,140 @@ class RowParser:
             raw_tags,
             raw_status,
             raw_date,
-            registration_no,
-            identifier,
+            raw_reg,
+            raw_identifier,
+            legal_representative,
         ) = self.cells(values)
-        raw_code = _clean(raw_code)
-        code = None
-        if raw_code:
-            try:
-                code = credit_code.validate(raw_code)
-            except credit_code.CreditCodeError as exc:
-                raise Rejected(str(exc)) from None
-        raw_kind = _clean(raw_kind)
-        if raw_kind:
-            kind = _KIND_BY_LABEL.get(raw_kind) or (raw_kind if raw_kind in TargetKind.values else None)
-            if kind is None:
-                raise Rejected(f"对象类型“{raw_kind}”无效，应为{'、'.join(_KIND_BY_LABEL)}之一")
-        elif code and code[:2] in _KIND_BY_CODE:
-            kind = _KIND_BY_CODE[code[:2]]
-        else:
-            raise Rejected("对象类型不能为空")
-        identifier = limited(_clean(identifier), 64, "对象编号") or None
-        if code is None:
-            if kind in KINDS_WITH_CREDIT_CODE:
-                raise Rejected(f"{_label(kind)}必须填写统一社会信用代码")
-            if identifier is None:
-                raise Rejected("无统一社会信用代码的对象必须填写对象编号")
-        name = limited(_clean(raw_name), 200, "对象名称")
+        code, reg, lost_warning = self._code_and_number(raw_code, raw_reg, number)
+        identifier_text = recover_number(raw_identifier)[0] if raw_identifier not in ("", None) else ""
+        if identifier_text in PLACEHOLDERS:
+            identifier_text = ""
+        identifier = limited(identifier_text, 64, HEADERS["identifier"]) or None
+        if code is None and reg is None and identifier is None:
+            if lost_warning:
+                raise Rejected(lost_warning, column=HEADERS["credit_code"], value=_clean(raw_code))
+            raise Rejected(_("统一社会信用代码、注册号和对象编号不能都为空"), column=HEADERS["credit_code"])
+        if lost_warning:
+            self.warn(number, HEADERS["credit_code"], _clean(raw_code), lost_warning)
+        name = limited(_clean(raw_name), 200, HEADERS["name"])
         if not name:
-            raise Rejected("对象名称不能为空")
-        raw_status = _clean(raw_status)
-        status = TargetStatus.ACTIVE.value
-        if raw_status:
-            found = _STATUS_BY_LABEL.get(raw_status) or _STATUS_ALIASES.get(raw_status)
-            if found is None:
-                raise Rejected(f"登记状态“{raw_status}”无效，应为{'、'.join(_STATUS_BY_LABEL)}之一")
-            status = found
+            raise Rejected(_("对象名称不能为空"), column=HEADERS["name"])
+        kind = self._kind(_clean(raw_kind), code, number)
+        status = self._status(_clean(raw_status), number)
+        try:
+            established_on = parse_date(raw_date, HEADERS["established_on"])
+        except Rejected as exc:  # an optional fact: the row lands without it, the cell is reported
+            established_on = None
+            self.warn(number, HEADERS["established_on"], _clean(raw_date), str(exc) + _("，未导入该日期"))
+        region_raw = _clean(raw_region)
+        region_id, region_warning = self.regions(region_raw)
+        if region_warning:
+            self.warn(number, HEADERS["region"], region_raw, region_warning)
         return TargetRow(
             number,
-            str(kind),
+            kind,
             code,
+            reg,
             identifier,
-            limited(_clean(registration_no), 20, "原注册号"),
+            reg or "",
             name,
-            self.regions(_clean(raw_region)),
-            limited(_clean(address), 300, "住所（经营场所）"),
-            limited(_clean(industry), 100, "行业"),
+            limited(_clean(legal_representative), 100, HEADERS["legal_representative"]),
+            region_id,
+            limited(_clean(address), 300, HEADERS["address"]),
+            limited(_clean(industry), 100, HEADERS["industry"]),
             status,
-            parse_date(raw_date, "成立日期"),
+            established_on,
             _tags(raw_tags) if raw_tags else (),
         )
+
+    def _kind(self, raw: str, code: str | None, number: int) -> str:
+        by_code = _KIND_BY_CODE.get(code[:2]) if code else None
+        if not raw:
+            return str(by_code or TargetKind.ENTERPRISE)
+        found = (self.mappings.kinds and self.mappings.kinds.get(_key(raw))) or map_kind(raw)
+        if found:
+            return found
+        label = HEADERS["kind"]
+        self.parsed.unmapped[(label, raw)] += 1
+        fallback = by_code or TargetKind.OTHER
+        self.warn(
+            number,
+            label,
+            raw,
+            _("对象类型“%(value)s”未能识别，暂记为%(kind)s；可在预览中指定其对应类型")
+            % {"value": raw, "kind": TargetKind(fallback).label},
+        )
+        return str(fallback)
+
+    def _status(self, raw: str, number: int) -> str:
+        if not raw:
+            return str(TargetStatus.ACTIVE)
+        found = (self.mappings.statuses and self.mappings.statuses.get(_key(raw))) or map_status(raw)
+        if found:
+            return found
+        label = HEADERS["status"]
+        self.parsed.unmapped[(label, raw)] += 1
+        self.warn(
+            number,
+            label,
+            raw,
+            _("登记状态“%(value)s”未能识别，暂记为存续；可在预览中指定其对应状态") % {"value": raw},
+        )
+        return str(TargetStatus.ACTIVE)
 
 
 @lru_cache(maxsize=4096, typed=True)  # typed: 1 and True are equal keys but different cells
 def _tags(raw: object) -> tuple[str, ...]:
     """A tag cell as names; cached, since a registry repeats a few combinations of tags."""
-    return tuple(limited(t, 100, "分类标签") for t in split_tags(raw))
+    return tuple(limited(t, 100, HEADERS["tags"]) for t in split_tags(raw))
 
 
-def parse_row(values: list[object], cols: dict[str, int], number: int, regions: RegionLookup) -> TargetRow:
-    """One data row -> a TargetRow, or Rejected with the first reason found."""
-    return RowParser(cols, regions)(values, number)
+class UnknownColumns(Exception):  # noqa: N818 - control flow: the file waits for the user's mapping
+    """The file has columns nobody has mapped or ignored: nothing is imported until someone does."""
+
+    def __init__(self, header: Header) -> None:
+        super().__init__("unknown columns")
+        self.header = header
 
 
-def _label(kind: str) -> str:
-    return str(TargetKind(kind).label)
+def read_header(path: Path, mappings: Mappings | None = None) -> Header:
+    """The file's header, every column mapped (unknown ones listed in `header.unknown`)."""
+    with SheetReader(path) as reader:
+        head: list[list[object]] = []
+        for values in reader:
+            head.append(values)
+            if len(head) == HEADER_SCAN:
+                break
+    return find_header(head, SPEC, overrides=(mappings or Mappings()).headers)
+
+
+def check_header(header: Header) -> None:
+    """Refuse a header without the name column or any identifying column."""
+    fields = header.fields
+    if "name" not in fields or not (set(IDENTIFYING) & fields.keys()):
+        raise Rejected(
+            _("表头缺少“%(name)s”列，或“%(code)s”“%(reg)s”“%(id)s”列都没有")
+            % {
+                "name": HEADERS["name"],
+                "code": HEADERS["credit_code"],
+                "reg": HEADERS["registration_number"],
+                "id": HEADERS["identifier"],
+            }
+        )
 
 
 def parse_targets(
-    path: Path, *, department: Department, progress: Progress | None = None, every: int = 5000
+    path: Path,
+    *,
+    department: Department,
+    mappings: Mappings | None = None,
+    progress: Progress | None = None,
+    every: int = 5000,
 ) -> ParsedTargets:
     """Read and validate every row; duplicates within the file are rejected after their first row."""
     parsed = ParsedTargets()
     for chunk in iter_targets(
-        path, regions=RegionLookup(department.region), parsed=parsed, progress=progress, every=every
+        path, regions=RegionLookup(department.region), parsed=parsed, mappings=mappings, progress=progress, every=every
     ):
         parsed.rows += chunk
     return parsed
@@ -259,6 +532,7 @@ def iter_targets(
     *,
     regions: RegionLookup,
     parsed: ParsedTargets,
+    mappings: Mappings | None = None,
     progress: Progress | None = None,
     every: int = 5000,
     chunk_rows: int = 10_000,
@@ -266,27 +540,31 @@ def iter_targets(
     """The valid rows in chunks of about `chunk_rows`, counting rows and rejections in `parsed`.
 
     Touches no database (the region lookup is built by the caller), so it may run in a thread.
+    A column still unknown after `mappings` raises UnknownColumns before any row is produced.
     """
+    mappings = mappings or Mappings()
     with SheetReader(path) as reader:
         rows: Iterator[list[object]] = iter(reader)
         head: list[list[object]] = []
         for values in rows:
             head.append(values)
-            if len(head) == 10:
+            if len(head) == HEADER_SCAN:
                 break
-        header_index, cols = find_header(head, COLUMNS)
-        if "name" not in cols or not ({"credit_code", "identifier"} & cols.keys()):
-            raise Rejected("表头缺少“对象名称”或“统一社会信用代码”列")
+        header = find_header(head, SPEC, overrides=mappings.headers)
+        parsed.header = header
+        check_header(header)
+        if header.unknown:
+            raise UnknownColumns(header)
+        cols = {name: index for name, index in header.fields.items() if not name.startswith(NOT_STORED_PREFIX)}
 
         def data() -> Iterator[tuple[int, list[object]]]:
-            for index in range(header_index + 1, len(head)):
+            for index in range(header.data_start, len(head)):
                 yield index + 1, head[index]
             for index, values in enumerate(rows, start=len(head)):
                 yield index + 1, values
 
-        parse_row = RowParser(cols, regions)
-        seen_codes: dict[str, int] = {}
-        seen_ids: dict[str, int] = {}
+        parse_row = RowParser(cols, regions, mappings, parsed, width=len(header.columns))
+        seen: dict[str, dict[str, int]] = {key: {} for key in IDENTIFYING}
         name_col = cols["name"]
         chunk: list[TargetRow] = []
         for number, values in data():
@@ -297,16 +575,22 @@ def iter_targets(
             parsed.total += 1
             try:
                 row = parse_row(values, number)
-                if row.credit_code:
-                    first = seen_codes.setdefault(row.credit_code, number)
-                    if first != number:
-                        raise Rejected(f"统一社会信用代码{row.credit_code}与第{first}行重复")
-                if row.identifier:
-                    first = seen_ids.setdefault(row.identifier, number)
-                    if first != number:
-                        raise Rejected(f"对象编号{row.identifier}与第{first}行重复")
+                for key, value in (
+                    ("credit_code", row.credit_code),
+                    ("registration_number", row.registration_number),
+                    ("identifier", row.identifier),
+                ):
+                    if value:
+                        first = seen[key].setdefault(value, number)
+                        if first != number:
+                            raise Rejected(
+                                _("%(column)s%(value)s与第%(row)d行重复")
+                                % {"column": HEADERS[key], "value": value, "row": first},
+                                column=HEADERS[key],
+                                value=value,
+                            )
             except Rejected as exc:
-                parsed.errors.append(RowError(number, str(exc)))
+                parsed.errors.append(RowError(number, str(exc), exc.column, exc.value))
             else:
                 chunk.append(row)
                 if len(chunk) == chunk_rows:
@@ -318,134 +602,18 @@ def iter_targets(
             yield chunk
 
 
-def foreign_rows(rows: list[TargetRow], department: Department) -> list[RowError]:
-    """Rows naming a target another department maintains: that department's record is not ours to change."""
-    by_code = {r.credit_code: r for r in rows if r.credit_code}
-    by_identifier = {r.identifier: r for r in rows if r.identifier and not r.credit_code}
-    found: list[tuple[str, str, str]] = []  # (key, value, department name)
-    if connection.vendor == "postgresql":
-        # One join per key against the whole list passed as an array: one parameter to adapt,
-        # where an IN list of 5,000 placeholders per query cost seconds for 100,000 rows.
-        with connection.cursor() as cur:
-            for key, lookup in (("credit_code", by_code), ("identifier", by_identifier)):
-                if lookup:
-                    # An index probe per key (the scalar subquery): a join may read the whole registry.
-                    cur.execute(
-                        f"""
-                        WITH found AS MATERIALIZED (
-                            SELECT k.value,
-                                   (SELECT t.department_id FROM registries_target t WHERE t.{key} = k.value) AS dept
-                            FROM unnest(%s::text[]) AS k(value)
-                        )
-                        SELECT f.value, d.name FROM found f JOIN registries_department d ON d.id = f.dept
-                        WHERE f.dept <> %s
-                        """,  # noqa: S608 - key is one of two constants
-                        [list(lookup), department.pk],
-                    )
-                    found += [(key, value, name) for value, name in cur.fetchall()]
-    else:
-        others = Target.objects.exclude(department=department)
-        for key, lookup in (("credit_code", by_code), ("identifier", by_identifier)):
-            keys = list(lookup)
-            for start in range(0, len(keys), 5000):
-                chunk = keys[start : start + 5000]
-                rows_found = others.filter(**{f"{key}__in": chunk}).values_list(key, "department__name")
-                found += [(key, value, name) for value, name in rows_found]
-    lookups = {"credit_code": by_code, "identifier": by_identifier}
-    return [
-        RowError(lookups[key][value].row, f"该对象已由{name}维护，不能由本部门导入修改") for key, value, name in found
-    ]
-
-
 def write_targets(rows: list[TargetRow], *, department: Department) -> tuple[int, int, int]:
     """Upsert the rows; returns (created, updated, unchanged). Call inside a transaction.
 
-    Remove the rows of other departments' targets first (`foreign_rows`): on PostgreSQL any left
-    are skipped, elsewhere they would be overwritten.
+    Rows naming another department's target are skipped (see `_PostgresWriter.take_foreign`).
     """
     if not rows:
         return 0, 0, 0
-    if connection.vendor == "postgresql":
-        return _write_postgres(rows, department)
-    return _write_orm(rows, department)
+    with _PostgresWriter(department) as writer:
+        return writer.write(rows)
 
 
-def _ensure_tags(names: Iterable[str]) -> dict[str, int]:
-    wanted = set(names)
-    if not wanted:
-        return {}
-    Tag.objects.bulk_create([Tag(name=n) for n in wanted], ignore_conflicts=True, batch_size=1000)
-    return dict(Tag.objects.filter(name__in=wanted).values_list("name", "pk"))
-
-
-def _write_orm(rows: list[TargetRow], department: Department) -> tuple[int, int, int]:
-    """Portable path (SQLite): compare with what is stored, then bulk insert and bulk update."""
-    now = timezone.now()
-    existing: dict[str, Target] = {}
-    codes = [r.credit_code for r in rows if r.credit_code]
-    identifiers = [r.identifier for r in rows if r.identifier and not r.credit_code]
-    for start in range(0, len(codes), 500):
-        for t in Target.objects.filter(credit_code__in=codes[start : start + 500]):
-            existing[f"c:{t.credit_code}"] = t
-    for start in range(0, len(identifiers), 500):
-        for t in Target.objects.filter(identifier__in=identifiers[start : start + 500], credit_code__isnull=True):
-            existing[f"i:{t.identifier}"] = t
-    current_tags: dict[int, set[str]] = {}
-    through = Target.tags.through
-    ids = [t.pk for t in existing.values()]
-    for start in range(0, len(ids), 500):
-        for target_id, name in through.objects.filter(target_id__in=ids[start : start + 500]).values_list(
-            "target_id", "tag__name"
-        ):
-            current_tags.setdefault(target_id, set()).add(name)
-
-    new: list[tuple[Target, TargetRow]] = []
-    changed: list[Target] = []
-    tag_changes: dict[int, tuple[str, ...]] = {}
-    unchanged = 0
-    for r in rows:
-        key = f"c:{r.credit_code}" if r.credit_code else f"i:{r.identifier}"
-        values = {f: getattr(r, f) for f in DATA_FIELDS}
-        target = existing.get(key)
-        if target is None:
-            new.append((Target(department=department, created_at=now, updated_at=now, **values), r))
-            continue
-        differs = any(getattr(target, f) != v for f, v in values.items())
-        tags_differ = current_tags.get(target.pk, set()) != set(r.tags)
-        if differs:
-            for f, v in values.items():
-                setattr(target, f, v)
-            target.updated_at = now
-            changed.append(target)
-        if tags_differ:
-            tag_changes[target.pk] = r.tags
-        if not differs and not tags_differ:
-            unchanged += 1
-    Target.objects.bulk_create([t for t, _ in new], batch_size=500)
-    Target.objects.bulk_update(changed, [*DATA_FIELDS, "updated_at"], batch_size=500)
-    tag_ids = _ensure_tags(n for r in rows for n in r.tags)
-    through.objects.filter(target_id__in=list(tag_changes)).delete()
-    links = [through(target_id=t.pk, tag_id=tag_ids[n]) for t, r in new for n in r.tags]
-    links += [through(target_id=pk, tag_id=tag_ids[n]) for pk, names in tag_changes.items() for n in names]
-    through.objects.bulk_create(links, batch_size=1000)
-    updated = len({t.pk for t in changed} | set(tag_changes))
-    return len(new), updated, unchanged
-
-
-_STAGE_COLUMNS = (
-    "row",
-    "kind",
-    "credit_code",
-    "identifier",
-    "registration_no",
-    "name",
-    "region_id",
-    "address",
-    "industry",
-    "status",
-    "established_on",
-    "tags",
-)
+_STAGE_COLUMNS = ("row", *(f for f in DATA_FIELDS), "tags")
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -461,34 +629,38 @@ def _pg_array(values: tuple[str, ...]) -> str:
 
 def copy_line(r: TargetRow) -> str:
     """One row in COPY's text format (tab-separated, \\N for NULL, backslash escapes)."""
+    code, number, identifier, established_on = r.credit_code, r.registration_number, r.identifier, r.established_on
     fields = [
         str(r.row),
         r.kind,
-        r.credit_code if r.credit_code is not None else "\\N",
-        r.identifier if r.identifier is not None else "\\N",
+        "\\N" if code is None else code,
+        "\\N" if number is None else number,
+        "\\N" if identifier is None else identifier,
         r.registration_no,
         r.name,
+        r.legal_representative,
         str(r.region_id),
         r.address,
         r.industry,
         r.status,
-        r.established_on.isoformat() if r.established_on is not None else "\\N",
+        "\\N" if established_on is None else established_on.isoformat(),
         _pg_array(r.tags),
     ]
     line = "\t".join(fields)
     # Cell text has its whitespace collapsed, so escaping is rarely needed: then the only
     # backslashes are the NULL markers and the only tabs the separators.
-    nulls = (r.credit_code is None) + (r.identifier is None) + (r.established_on is None)
+    nulls = (code is None) + (number is None) + (identifier is None) + (established_on is None)
     if line.count("\\") != nulls or line.count("\t") != len(fields) - 1 or "\n" in line or "\r" in line:
-        null_at = {2: r.credit_code is None, 3: r.identifier is None, 10: r.established_on is None}
+        null_at = {2: code is None, 3: number is None, 4: identifier is None, 12: established_on is None}
         line = "\t".join(f if null_at.get(i) else f.translate(_COPY_ESCAPES) for i, f in enumerate(fields))
     return line + "\n"
 
 
 _CREATE_STAGE = """
     CREATE TEMP TABLE target_stage (
-        row integer, kind varchar(16), credit_code varchar(18), identifier varchar(64),
-        registration_no varchar(20), name varchar(200), region_id bigint, address varchar(300),
+        row integer, kind varchar(16), credit_code varchar(18), registration_number varchar(20),
+        identifier varchar(64), registration_no varchar(20), name varchar(200),
+        legal_representative varchar(100), region_id bigint, address varchar(300),
         industry varchar(100), status varchar(16), established_on date, tags text[]
     ) ON COMMIT DROP
 """
@@ -517,9 +689,18 @@ def _copy_rows(cur: CursorWrapper, rows: Iterable[TargetRow]) -> None:
     cur.execute("ANALYZE target_stage (credit_code, identifier)")
 
 
-def _write_postgres(rows: list[TargetRow], department: Department) -> tuple[int, int, int]:
-    with _PostgresWriter(department) as writer:
-        return writer.write(rows)
+# (conflict key, the staged rows upserted by it): each row by its first identifier.
+_KEYS = (
+    ("credit_code", "credit_code IS NOT NULL"),
+    ("registration_number", "credit_code IS NULL AND registration_number IS NOT NULL"),
+    ("identifier", "credit_code IS NULL AND registration_number IS NULL"),
+)
+# The unique index each ON CONFLICT infers (the registration number's is partial).
+_CONFLICT = {
+    "credit_code": "(credit_code)",
+    "registration_number": "(registration_number) WHERE registration_number IS NOT NULL",
+    "identifier": "(identifier)",
+}
 
 
 class _PostgresWriter:
@@ -542,8 +723,14 @@ class _PostgresWriter:
     def __enter__(self) -> _PostgresWriter:
         tables = [Target._meta.db_table, Target.tags.through._meta.db_table]
         with connection.cursor() as cur:
+            # Index probes on temporary tables without statistics look costly to the planner, which
+            # then JIT-compiles them: half a second a statement for nothing. Until this transaction ends.
+            cur.execute("SET LOCAL jit = off")
             cur.execute(_CREATE_STAGE)
-            cur.execute("CREATE TEMP TABLE target_found (row integer, id bigint, department_id bigint) ON COMMIT DROP")
+            cur.execute(
+                "CREATE TEMP TABLE target_found (row integer, id bigint, department_id bigint, link boolean)"
+                " ON COMMIT DROP"
+            )
             cur.execute(
                 "CREATE TEMP TABLE target_touched (id bigint, created boolean, via text, key text) ON COMMIT DROP"
             )
@@ -598,17 +785,56 @@ class _PostgresWriter:
             cur.execute(
                 """
                 WITH probe AS MATERIALIZED (
-                    SELECT s.row, (SELECT ARRAY[t.id, t.department_id] FROM registries_target t
-                                   WHERE t.credit_code = s.credit_code) AS found
+                    SELECT s.row, COALESCE(
+                        (SELECT ARRAY[t.id, t.department_id, 0] FROM registries_target t
+                         WHERE t.credit_code = s.credit_code),
+                        -- A target known by its registration number only: the credit code links to it.
+                        CASE WHEN s.registration_number IS NOT NULL THEN
+                            (SELECT ARRAY[t.id, t.department_id, 1] FROM registries_target t
+                             WHERE t.registration_number = s.registration_number AND t.credit_code IS NULL)
+                        END
+                    ) AS found
                     FROM target_stage s WHERE s.credit_code IS NOT NULL
                     UNION ALL
-                    SELECT s.row, (SELECT ARRAY[t.id, t.department_id] FROM registries_target t
+                    SELECT s.row, (SELECT ARRAY[t.id, t.department_id, 0] FROM registries_target t
+                                   WHERE t.registration_number = s.registration_number)
+                    FROM target_stage s WHERE s.credit_code IS NULL AND s.registration_number IS NOT NULL
+                    UNION ALL
+                    SELECT s.row, (SELECT ARRAY[t.id, t.department_id, 0] FROM registries_target t
                                    WHERE t.identifier = s.identifier)
-                    FROM target_stage s WHERE s.credit_code IS NULL
+                    FROM target_stage s WHERE s.credit_code IS NULL AND s.registration_number IS NULL
                 )
-                INSERT INTO target_found SELECT row, found[1], found[2] FROM probe WHERE found IS NOT NULL
+                INSERT INTO target_found SELECT row, found[1], found[2], found[3] = 1 FROM probe WHERE found IS NOT NULL
                 """
             )
+            # A registration number or identifier another target already holds is not this row's to
+            # take (the targets may be duplicates; the duplicate check compares registration_no).
+            cur.execute(
+                """
+                SELECT EXISTS (SELECT 1 FROM target_stage WHERE registration_number IS NOT NULL
+                               OR credit_code IS NOT NULL AND identifier IS NOT NULL)
+                """
+            )
+            if cur.fetchone()[0]:
+                self._release_taken_identifiers(cur)
+
+    @staticmethod
+    def _release_taken_identifiers(cur: CursorWrapper) -> None:
+        cur.execute(
+            """
+                UPDATE target_stage s SET
+                    registration_number = CASE WHEN EXISTS (
+                        SELECT 1 FROM registries_target t WHERE t.registration_number = s.registration_number
+                          AND t.id IS DISTINCT FROM (SELECT f.id FROM target_found f WHERE f.row = s.row))
+                        THEN NULL ELSE s.registration_number END,
+                    identifier = CASE WHEN EXISTS (
+                        SELECT 1 FROM registries_target t WHERE t.identifier = s.identifier
+                          AND t.id IS DISTINCT FROM (SELECT f.id FROM target_found f WHERE f.row = s.row))
+                        THEN NULL ELSE s.identifier END
+                WHERE s.credit_code IS NOT NULL AND (s.registration_number IS NOT NULL OR s.identifier IS NOT NULL)
+                   OR s.credit_code IS NULL AND s.registration_number IS NOT NULL AND s.identifier IS NOT NULL
+                """
+        )
 
     def take_foreign(self) -> list[RowError]:
         """The staged rows naming another department's target: reported, and dropped from staging."""
@@ -633,17 +859,36 @@ class _PostgresWriter:
             return 0, 0, 0
         data = ", ".join(DATA_FIELDS)
         stored = ", ".join(f"t.{f}" for f in DATA_FIELDS)
-        incoming = ", ".join(f"EXCLUDED.{f}" for f in DATA_FIELDS)
-        differs = f"({stored}) IS DISTINCT FROM ({incoming})"
-        sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in DATA_FIELDS)
+        new_values = [
+            f"COALESCE(EXCLUDED.{f}, t.{f})" if f in _KEPT_WHEN_BLANK else f"EXCLUDED.{f}" for f in DATA_FIELDS
+        ]
+        differs = f"({stored}) IS DISTINCT FROM ({', '.join(new_values)})"
+        sets = ", ".join(f"{f} = {value}" for f, value in zip(DATA_FIELDS, new_values, strict=True))
         with connection.cursor() as cur:
+            # A credit code for a target known by its registration number: written onto that target,
+            # so that the upsert by credit code below updates it instead of adding a duplicate.
+            cur.execute("SELECT EXISTS (SELECT 1 FROM target_found WHERE link)")
+            if cur.fetchone()[0]:
+                cur.execute(
+                    """
+                    WITH linked AS (
+                        UPDATE registries_target t SET credit_code = s.credit_code, updated_at = %s
+                        FROM target_found f JOIN target_stage s USING (row)
+                        WHERE f.link AND t.id = f.id
+                        RETURNING t.id
+                    )
+                    INSERT INTO target_touched SELECT id, false, 'link', NULL FROM linked
+                    """,
+                    [self.now],
+                )
             # The history triggers' statements (old_values JOIN new_values) are planned once per
             # session and the plan is kept: planned for an empty transition table (an INSERT ... ON
             # CONFLICT fires the UPDATE trigger even when nothing was updated), it is a nested loop,
             # quadratic in the rows updated (10,000 changed rows took minutes). Replan them for
             # each chunk, for its row counts.
+            # After the link's UPDATE, whose trigger run (often for no rows) planned them too.
             cur.execute("DISCARD PLANS")
-            for key, condition in (("credit_code", "credit_code IS NOT NULL"), ("identifier", "credit_code IS NULL")):
+            for key, condition in _KEYS:
                 # xmax = 0 on the returned row: it was inserted, not updated. Rows equal to the stored
                 # ones are not updated at all (the WHERE), so they are neither returned nor re-versioned.
                 cur.execute(
@@ -651,7 +896,7 @@ class _PostgresWriter:
                     WITH up AS (
                         INSERT INTO registries_target AS t ({data}, department_id, created_at, updated_at)
                         SELECT {data}, %s, %s, %s FROM target_stage WHERE {condition}
-                        ON CONFLICT ({key})
+                        ON CONFLICT {_CONFLICT[key]}
                         DO UPDATE SET {sets}, updated_at = EXCLUDED.updated_at
                         WHERE {differs}
                         RETURNING t.id, (t.xmax = 0), t.{key}
@@ -677,8 +922,12 @@ class _PostgresWriter:
                 SELECT u.id, s.tags, NOT u.created FROM target_touched u JOIN target_stage s ON s.credit_code = u.key
                 WHERE u.via = 'credit_code'
                 UNION
+                SELECT u.id, s.tags, NOT u.created FROM target_touched u
+                JOIN target_stage s ON s.registration_number = u.key
+                WHERE u.via = 'registration_number' AND s.credit_code IS NULL
+                UNION
                 SELECT u.id, s.tags, NOT u.created FROM target_touched u JOIN target_stage s ON s.identifier = u.key
-                WHERE u.via = 'identifier' AND s.credit_code IS NULL
+                WHERE u.via = 'identifier' AND s.credit_code IS NULL AND s.registration_number IS NULL
                 """
             )
             cur.execute("ANALYZE target_staged_ids (id)")
@@ -729,6 +978,9 @@ class _PostgresWriter:
 class ImportedTargets:
     total: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    header: Header | None = None
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -743,7 +995,12 @@ _QUEUED_CHUNKS = 4  # bounds the memory held by parsed rows not yet written
 
 
 def import_targets_streaming(
-    path: Path, *, department: Department, progress: Progress | None = None, stop_on_error: bool = False
+    path: Path,
+    *,
+    department: Department,
+    mappings: Mappings | None = None,
+    progress: Progress | None = None,
+    stop_on_error: bool = False,
 ) -> ImportedTargets:
     """Parse, validate and upsert in one pass on PostgreSQL; call inside a transaction.
 
@@ -758,6 +1015,7 @@ def import_targets_streaming(
         path,
         regions=RegionLookup(department.region),
         parsed=parsed,
+        mappings=mappings,
         progress=progress,
         every=PROGRESS_EVERY,
         chunk_rows=CHUNK_ROWS,
@@ -775,8 +1033,11 @@ def import_targets_streaming(
             result.created += created
             result.updated += updated
             result.unchanged += unchanged
+    result.header = parsed.header
     result.total = parsed.total
     result.errors = sorted([*parsed.errors, *foreign], key=lambda e: e.row)
+    result.warnings = sorted(parsed.warnings, key=lambda e: e.row)
+    result.unmapped = parsed.unmapped
     return result
 
 

@@ -1,19 +1,28 @@
-"""Reading bureaus' Excel workbooks safely.
+"""Reading bureaus' tables safely: .xlsx, old Excel .xls, and CSV/TSV text.
 
 Files arrive as bureaus make them: a title row above a (sometimes two-row) header, merged
-cells, full-width characters, stray spaces. Some are hostile: not a workbook at all, huge,
-zip bombs, XML with entity declarations (billion laughs), formula cells. `check_xlsx` refuses
-those before any parser sees the file, reading only the zip directory and the XML prologs,
-so a refusal is quick and takes bounded memory; python-calamine then reads the cells.
+cells, full-width characters, stray spaces, old .xls as often as .xlsx, CSV in UTF-8 (with or
+without BOM), GB18030 or Excel's "Unicode text" (UTF-16, tab-separated). Some are hostile: not
+a table at all, huge, zip bombs, zips whose declared sizes lie, XML with entity declarations
+(billion laughs), formula cells, control characters. `check_file` refuses those before any
+parser sees the file (for .xlsx reading only the zip directory and the XML prologs), so a
+refusal is quick and takes bounded memory; python-calamine then reads the cells of a workbook,
+the csv module those of a text file. The same limits (size, unpacked size, rows, columns)
+apply to every format. `SheetReader` reads any of them; every string cell comes out without
+C0 control characters (tab and line breaks aside).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -51,29 +60,107 @@ class WorkbookRefused(Exception):  # noqa: N818 - the name other apps import
     """The file cannot be imported; str(exc) tells the user why, in Chinese."""
 
 
+# C0 control characters but tab, line feed and carriage return, and DEL: never part of a cell.
+_CONTROLS = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def strip_controls(value: str) -> str:
+    """The text without C0 control characters (tab and line breaks kept) and DEL."""
+    return value if value.isprintable() else value.translate(_CONTROLS)
+
+
+_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+
+
+@contextmanager
+def _zip_guard() -> Iterator[None]:
+    """A zip whose sizes, checksums or compression lie: refused in Chinese, never an error page."""
+    try:
+        yield
+    except _BROKEN_ZIP as exc:
+        raise WorkbookRefused("文件已损坏（压缩包中的大小或校验值与内容不符），拒绝导入") from exc
+
+
 def _mib(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
+
+
+XLSX, XLS, TEXT = "xlsx", "xls", "text"
+_TEXT_PROBE = 64 * 1024
+
+
+def file_format(path: Path) -> str:
+    """XLSX, XLS or TEXT, from the first bytes (the name's suffix is not trusted)."""
+    with Path(path).open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_OLE_MAGIC):
+        return XLS
+    if head.startswith(b"PK"):
+        return XLSX
+    return TEXT
+
+
+def _check_size(path: Path) -> None:
+    size = Path(path).stat().st_size
+    if size > settings.IMPORT_MAX_UPLOAD_BYTES:
+        raise WorkbookRefused(f"文件过大（{_mib(size)}），上限为{_mib(settings.IMPORT_MAX_UPLOAD_BYTES)}")
+
+
+def check_file(path: Path) -> str:
+    """Refuse anything but a plain .xlsx, .xls or CSV/TSV text of reasonable size; its format."""
+    path = Path(path)
+    kind = file_format(path)
+    if kind == XLSX:
+        check_xlsx(path)
+    else:
+        _check_size(path)
+        if kind == TEXT:
+            text_encoding(path)
+    return kind
 
 
 def check_xlsx(path: Path) -> None:
     """Refuse anything but a plain .xlsx of reasonable size, before any parser reads it."""
     path = Path(path)
-    size = path.stat().st_size
-    if size > settings.IMPORT_MAX_UPLOAD_BYTES:
-        raise WorkbookRefused(f"文件过大（{_mib(size)}），上限为{_mib(settings.IMPORT_MAX_UPLOAD_BYTES)}")
+    _check_size(path)
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(_OLE_MAGIC):
-        raise WorkbookRefused(
-            "不支持旧版Excel（.xls）或加密的工作簿：请在Excel中另存为“Excel工作簿（.xlsx）”，取消密码后再导入"
-        )
+        raise WorkbookRefused("旧版Excel（.xls）或加密的工作簿不能按.xlsx读取；加密的工作簿请取消密码后再导入")
     if not head.startswith(b"PK") or not zipfile.is_zipfile(path):
         raise WorkbookRefused("文件不是Excel工作簿（.xlsx）格式")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with _zip_guard(), zipfile.ZipFile(path) as zf:
             _check_members(zf)
     except zipfile.BadZipFile as exc:
         raise WorkbookRefused("文件已损坏，无法作为Excel工作簿（.xlsx）读取") from exc
+
+
+def text_encoding(path: Path) -> str:
+    """The encoding of a CSV/TSV file: UTF-16 by its BOM, else strict UTF-8 (BOM or not), else GB18030.
+
+    The whole file is decoded (in chunks, nothing kept) with each candidate in turn: a file is
+    never read with an encoding under which any of its bytes are invalid, so nothing is garbled.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    candidates = ["utf-16"] if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ["utf-8-sig", "gb18030"]
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            with path.open("rb") as fh:
+                first = True
+                while chunk := fh.read(_CHUNK):
+                    decoded = decoder.decode(chunk)
+                    if first and decoded.count("\x00") > len(decoded) // 10:
+                        raise WorkbookRefused("文件不是Excel工作簿（.xlsx/.xls）或CSV文本")
+                    first = False
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise WorkbookRefused("无法识别文件编码：请将CSV另存为UTF-8或GB18030编码，或另存为Excel工作簿后导入")
 
 
 def _check_members(zf: zipfile.ZipFile) -> None:
@@ -191,11 +278,19 @@ _DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="[A-Z]+\d+:[A-
 
 
 def estimate_rows(path: Path) -> int:
-    """Rows of the first sheet, from its <dimension> element (cheap), else by reading it."""
-    with zipfile.ZipFile(path) as zf, zf.open(_first_sheet_member(zf)) as fh:
-        found = _DIMENSION.search(fh.read(4096))
-    if found:
-        return int(found.group(1))
+    """Rows of the first sheet: from an .xlsx's <dimension> element, a text's line count, or by reading it."""
+    kind = file_format(path)
+    if kind == TEXT:
+        lines = 0
+        with Path(path).open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                lines += chunk.count(b"\n")
+        return lines
+    if kind == XLSX:
+        with _zip_guard(), zipfile.ZipFile(path) as zf, zf.open(_first_sheet_member(zf)) as fh:
+            found = _DIMENSION.search(fh.read(4096))
+        if found:
+            return int(found.group(1))
     with SheetReader(path) as reader:
         return reader.height
 
@@ -209,7 +304,7 @@ def clean_text(value: object) -> str:
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         value = value.date()
     # No NFKC here: names keep their full-width brackets; codes are normalised by their own rules.
-    return " ".join(str(value).split())
+    return " ".join(strip_controls(str(value)).split())
 
 
 class SheetReader:
@@ -223,13 +318,32 @@ class SheetReader:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        check_xlsx(self.path)
-        _scan_first_sheet(self.path)
+        self.format = check_file(self.path)
+        self.merges: list[tuple[int, int, int, int]] = []
+        self._text_rows: int | None = None
+        self._workbook: CalamineWorkbook | None = None
+        if self.format == TEXT:
+            self.encoding = text_encoding(self.path)
+            return
+        if self.format == XLSX:
+            with _zip_guard():
+                _scan_first_sheet(self.path)
         try:
-            self._workbook = CalamineWorkbook.from_path(str(self.path))
-            self._sheet = self._workbook.get_sheet_by_index(0)
-        except CalamineError as exc:
+            with _zip_guard():
+                self._workbook = CalamineWorkbook.from_path(str(self.path))
+                self._sheet = self._workbook.get_sheet_by_index(0)
+        except (CalamineError, IndexError) as exc:
+            raise WorkbookRefused("文件已损坏或已加密，无法读取工作表") from exc
+        except BaseException as exc:  # pyo3's PanicException: a malformed file made the reader panic
+            if type(exc).__name__ != "PanicException":
+                raise
             raise WorkbookRefused("文件已损坏，无法读取工作表") from exc
+        if self.format == XLS:
+            # calamine has read the whole .xls already: bound what the rows would produce.
+            if self.height > settings.IMPORT_MAX_ROWS + 20:
+                raise WorkbookRefused(f"工作表行数过多（超过{settings.IMPORT_MAX_ROWS}行），请拆分后导入")
+            if (self._sheet.width or 0) > MAX_COLUMNS:
+                raise WorkbookRefused(f"工作表列数过多（超过{MAX_COLUMNS}列）")
         self.merges = [
             (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (self._sheet.merged_cell_ranges or []) if (r0, c0) != (r1, c1)
         ]
@@ -237,6 +351,10 @@ class SheetReader:
     @property
     def height(self) -> int:
         """Rows from A1 to the last used row, title and header included."""
+        if self.format == TEXT:
+            if self._text_rows is None:
+                self._text_rows = sum(1 for _ in self._text_iter())
+            return self._text_rows
         end = self._sheet.end
         return end[0] + 1 if end else 0
 
@@ -260,8 +378,31 @@ class SheetReader:
                 active = [a for a in active if a[0] > index]
             yield row
 
+    def _text_iter(self) -> Iterator[Row]:
+        """A CSV/TSV file's rows (tab-separated when its first lines have more tabs than commas)."""
+        max_rows = settings.IMPORT_MAX_ROWS + 20
+        with self.path.open(encoding=self.encoding, newline="") as fh:
+            probe = fh.read(_TEXT_PROBE)
+            fh.seek(0)
+            lines = probe.splitlines()[:5]
+            delimiter = "\t" if sum(x.count("\t") for x in lines) > sum(x.count(",") for x in lines) else ","
+            try:
+                for index, values in enumerate(csv.reader(fh, delimiter=delimiter)):
+                    if index >= max_rows:
+                        raise WorkbookRefused(f"文件行数过多（超过{settings.IMPORT_MAX_ROWS}行），请拆分后导入")
+                    while values and not values[-1]:
+                        values.pop()
+                    if len(values) > MAX_COLUMNS:
+                        raise WorkbookRefused(f"文件第{index + 1}行列数过多（超过{MAX_COLUMNS}列）")
+                    yield values  # type: ignore[misc]
+            except csv.Error as exc:
+                raise WorkbookRefused(f"CSV文件格式错误：{exc}") from exc
+
     def _rows_from_a1(self) -> Iterator[Row]:
         """calamine's rows, lazily converted, padded so that indexes count from A1."""
+        if self.format == TEXT:
+            yield from self._text_iter()
+            return
         start = self._sheet.start
         if start is None:
             return
@@ -271,11 +412,12 @@ class SheetReader:
             for values in self._sheet.iter_rows():
                 row: Row = values if not left else pad + values  # type: ignore[assignment] # a new list per row
                 yield row
-        except CalamineError as exc:
+        except (CalamineError, *_BROKEN_ZIP) as exc:
             raise WorkbookRefused("文件已损坏，无法读取工作表") from exc
 
     def close(self) -> None:
-        self._workbook.close()
+        if self._workbook is not None:
+            self._workbook.close()
 
     def __enter__(self) -> SheetReader:
         return self

@@ -30,6 +30,7 @@ from registries.models.org import (
     DepartmentAlias,
     Level,
     Region,
+    RegionalDepartmentAlias,
     Role,
     User,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "NotificationLevel",
     "PasswordHistory",
     "Region",
+    "RegionalDepartmentAlias",
     "Role",
     "Tag",
     "TagKind",

@@ -73,7 +73,15 @@ class ChecklistItemVersion(models.Model):
     object_type = models.CharField(_("检查对象"), max_length=300)
     inspecting_body = models.CharField(_("检查主体"), max_length=200, blank=True)
     content = models.TextField(_("检查内容"), blank=True)
+    # known methods by their value (on_site…); any other method a list names, normalised, as written
     methods = models.JSONField(_("检查方式"), default=list)
+    list_category = models.CharField(_("抽查类别"), max_length=200, blank=True)
+    compiled_by = models.CharField(_("编制单位"), max_length=200, blank=True)
+    initiating_departments = models.JSONField(_("发起部门"), default=list, blank=True)
+    cooperating_departments = models.JSONField(_("配合部门"), default=list, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    # other columns a published list carries (抽查比例, 抽查频次, 实施层级…): label -> cell as written
+    extra = models.JSONField(_("其他信息"), default=dict, blank=True)
     legal_bases = models.ManyToManyField(LegalBasis, related_name="item_versions", verbose_name=_("检查依据"))
     created_at = models.DateTimeField(default=timezone.now)
     superseded_at = models.DateTimeField(null=True, blank=True)
@@ -93,7 +101,7 @@ class ChecklistItemVersion(models.Model):
         return f"{self.name} (v{self.version})"
 
     def method_labels(self) -> list[str]:
-        return [str(InspectionMethod(m).label) for m in self.methods if m in InspectionMethod.values]
+        return [str(InspectionMethod(m).label) if m in InspectionMethod.values else str(m) for m in self.methods]
 
 
 @pghistory.track()

@@ -72,6 +72,25 @@ class DepartmentAlias(models.Model):
         return self.name
 
 
+class RegionalDepartmentAlias(models.Model):
+    """A kind of department a provincial list names (教育部门, 市场监管部门), mapped once by a
+    region to its own bureau; later imports for that region resolve the kind by itself."""
+
+    region = models.ForeignKey(Region, models.CASCADE, related_name="department_aliases", verbose_name=_("区域"))
+    name = models.CharField(_("名称"), max_length=100)
+    department = models.ForeignKey(
+        Department, models.CASCADE, related_name="regional_aliases", verbose_name=_("对应部门")
+    )
+
+    class Meta:
+        verbose_name = _("部门类别对应")
+        verbose_name_plural = _("部门类别对应")
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="regional_alias_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.name} → {self.department}"
+
+
 class Role(models.TextChoices):
     STAFF = "staff", _("部门业务人员")
     INSPECTOR = "inspector", _("执法检查人员")

@@ -120,6 +120,16 @@ class Target(models.Model):
         help_text=_("无统一社会信用代码的对象（如工程项目）的编号"),
     )
     registration_no = models.CharField(_("原注册号"), max_length=20, blank=True)
+    # The identifier of a market entity registered before the credit code (个体工商户 before 2015
+    # often never received one): unique, so that a credit code arriving later links to it.
+    registration_number = models.CharField(
+        _("注册号"),
+        max_length=20,
+        null=True,
+        blank=True,
+        help_text=_("无统一社会信用代码的市场主体的注册号（如15位工商注册号）"),
+    )
+    legal_representative = models.CharField(_("法定代表人（负责人、经营者）"), max_length=100, blank=True)
     name = models.CharField(_("名称"), max_length=200, db_index=True)
     # No single-column indexes on region and department: the composite indexes in Meta lead with them.
     # No database constraint either: a per-row check of a row of a small table that is never
@@ -159,11 +169,21 @@ class Target(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(credit_code__isnull=False) | Q(identifier__isnull=False),
-                name="target_has_natural_key",
+                condition=Q(credit_code__isnull=False)
+                | Q(registration_number__isnull=False)
+                | Q(identifier__isnull=False),
+                name="target_has_identifier",
             ),
-            # The conflict targets of the import's INSERT ... ON CONFLICT (credit_code) / (identifier).
+            # The conflict targets of the import's INSERT ... ON CONFLICT (credit_code) /
+            # (registration_number) / (identifier).
             models.UniqueConstraint(fields=["credit_code"], name="target_credit_code_unique"),
+            # Partial: most targets have a credit code and no registration number, and a NULL entry
+            # would cost every imported row an index insert.
+            models.UniqueConstraint(
+                fields=["registration_number"],
+                condition=Q(registration_number__isnull=False),
+                name="target_registration_number_unique",
+            ),
             models.UniqueConstraint(fields=["identifier"], name="target_identifier_unique"),
         ]
         indexes = [
@@ -178,7 +198,7 @@ class Target(models.Model):
 
     @property
     def natural_key_value(self) -> str:
-        return self.credit_code or self.identifier or ""
+        return self.credit_code or self.registration_number or self.identifier or ""
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -188,8 +208,10 @@ class Target(models.Model):
                 self.credit_code = credit_code.validate(self.credit_code)
             except credit_code.CreditCodeError as exc:
                 raise ValidationError({"credit_code": str(exc)}) from exc
+        elif self.registration_number:
+            pass
         elif self.kind in KINDS_WITH_CREDIT_CODE:
-            raise ValidationError({"credit_code": _("该类型的对象必须填写统一社会信用代码")})
+            raise ValidationError({"credit_code": _("该类型的对象必须填写统一社会信用代码或注册号")})
         elif not self.identifier:
             raise ValidationError({"identifier": _("无统一社会信用代码的对象必须填写对象编号")})
 

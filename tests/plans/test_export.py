@@ -44,6 +44,7 @@ def _as_comparable(task: dict) -> dict:  # type: ignore[type-arg]
         "modes": task["modes"],
         "mode_remark": task["mode_remark"],
         "remark": task["remark"],
+        "extra": task.get("extra", {}),
     }
 
 

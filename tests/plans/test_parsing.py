@@ -90,7 +90,7 @@ def test_it_parses_every_period_form(cell: str, months: tuple[int, int], years: 
     assert (period.start_year, period.end_year) == years
 
 
-@pytest.mark.parametrize("cell", ["11月-3月", "13月-14月", "全年", ""])
+@pytest.mark.parametrize("cell", ["11月-3月", "13月-14月", "13月底前", "第五季度", "明年", ""])
 def test_it_refuses_periods_that_make_no_sense(cell: str) -> None:
     with pytest.raises(CellError):
         parsing.parse_period(cell)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from plans.models import Adjustment, AdjustmentStatus, Plan, PlanStatus
 from plans.services import plan_import, plan_publish
-from registries.models import Department, DepartmentAlias, Role, User
+from registries.models import Department, DepartmentAlias, RegionalDepartmentAlias, Role, User
 from tests.factories import UserFactory
 from tests.plans.conftest import SAMPLES
 
@@ -61,7 +61,9 @@ def test_it_maps_an_unknown_name_to_a_department_then_commits(
     assert response["Location"] == reverse("plans:detail", args=[plan.pk])
     assert plan.owner == drc and plan.year == 2022
     assert plan.tasks.get(number=2).initiator == stats
-    assert DepartmentAlias.objects.get(name="统计局").department == stats  # next time it resolves by itself
+    # next time it resolves by itself, in this county's tables only
+    assert RegionalDepartmentAlias.objects.get(name="统计局", region=drc.region).department == stats
+    assert not DepartmentAlias.objects.filter(name="统计局").exists()
 
 
 def test_it_creates_a_department_from_the_preview(client: Client, county_staff: User) -> None:
@@ -84,7 +86,7 @@ def test_it_refuses_files_that_are_not_tables(client: Client, alice: User) -> No
     client.force_login(alice)
     response = client.post(reverse("plans:upload"), {"file": SimpleUploadedFile("plan.docx", b"x"), "year": 2023})
     assert response.status_code == 200
-    assert "只接受 .xlsx、.tsv 或 .csv 文件" in response.content.decode()
+    assert "只接受 .xlsx、.xls、.tsv 或 .csv 文件" in response.content.decode()
 
 
 @pytest.fixture
@@ -222,3 +224,87 @@ def test_it_sets_a_task_scope_and_shows_the_counts_the_policy_draws(
     # 1% of 6, 2% of 3, 30% of 1 is 0.42: at least 3 objects, rates rising from A to D
     assert "共抽取 3 / 10" in body
     assert "D 30%（1/1）" in body
+
+
+def test_it_refuses_an_upload_over_the_size_limit_and_stores_nothing(
+    client: Client,
+    county_staff: User,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
+    client.force_login(county_staff)
+    big = SimpleUploadedFile("plan.tsv", b"x" * (1024 * 1024 + 1))
+    response = client.post(reverse("plans:upload"), {"file": big, "year": 2022})
+    assert response.status_code == 200
+    assert "文件过大" in response.content.decode()
+    folder = settings.MEDIA_ROOT / "plan_imports"
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_stored_uploads_are_removed_once_imported_or_abandoned(
+    client: Client,
+    county_staff: User,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    folder = settings.MEDIA_ROOT / "plan_imports"
+    client.force_login(county_staff)
+    first = _upload(client, "plan-2022-county-drc.tsv", 2022)
+    assert len(list(folder.iterdir())) == 1
+    second = _upload(client, "plan-2022-county-drc.xlsx", 2022)  # the first upload is abandoned
+    assert [p.suffix for p in folder.iterdir()] == [".xlsx"]
+    assert client.get(first).status_code == 404
+    client.post(second, {"step": "abandon"})
+    assert not any(folder.iterdir())
+    third = _upload(client, "plan-2022-county-drc.tsv", 2022)
+    client.post(third, {"map_0": "new"})
+    assert Plan.objects.exists()
+    assert not any(folder.iterdir())
+
+
+def test_the_preview_maps_an_unknown_column_and_places_a_new_department(
+    client: Client,
+    county_staff: User,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from registries.models import Level
+    from tests.factories import RegionFactory
+    from tests.registries.import_workbooks import write_xlsx
+
+    city = RegionFactory(code="140500", name="晋城市", level=Level.CITY)
+    county = county_staff.department.region  # type: ignore[union-attr]
+    county.parent = city
+    county.save()
+    rows = [
+        [
+            "序号",
+            "抽查任务名称",
+            "抽查比例",
+            "信用风险分类运用",
+            "抽查方式",
+            "抽查时间",
+            "发起部门",
+            "配合部门",
+            "联系电话",
+        ],
+        [1, "粮食收购企业联合检查", "10%", "是", "县抽县查", "3月-10月", "县发改局", "市粮食和物资储备局", "0356-1"],
+    ]
+    path = write_xlsx(tmp_path / "plan.xlsx", rows)
+    client.force_login(county_staff)
+    response = client.post(
+        reverse("plans:upload"), {"file": SimpleUploadedFile("plan.xlsx", path.read_bytes()), "year": 2022}
+    )
+    preview = response["Location"]
+    body = client.get(preview).content.decode()
+    assert "联系电话" in body and 'name="col_8"' in body
+    assert "确认导入" not in body  # an unknown column: no commit yet
+    client.post(preview, {"step": "columns", "col_8": "remark"})
+    body = client.get(preview).content.decode()
+    assert "确认导入" in body
+    # the new department is offered at the level and region its name says, and can be corrected
+    assert f'<option value="{city.pk}" selected>晋城市</option>' in body
+    client.post(preview, {"map_0": "new", "level_0": Level.CITY, "region_0": str(city.pk)})
+    task = Plan.objects.get().tasks.get()
+    assert task.remark == "0356-1"
+    assert task.uses_tiers is True and task.modes == ["县抽县查"]
+    created = Department.objects.get(name="市粮食和物资储备局")
+    assert (created.level, created.region) == (Level.CITY, city)

@@ -32,7 +32,7 @@ def write_xlsx(
 
 def target_workbook(path: Path, rows: Sequence[Sequence[object]], *, title: str = TITLE) -> Path:
     """A title row merged across the sheet, the header, then the rows."""
-    return write_xlsx(path, [[title], list(TARGET_HEADERS.values()), *rows], merges=["A1:K1"])
+    return write_xlsx(path, [[title], list(TARGET_HEADERS.values()), *rows], merges=["A1:L1"])
 
 
 def target_row(code: str, name: str, **extra: object) -> list[object]:
@@ -44,7 +44,8 @@ def target_row(code: str, name: str, **extra: object) -> list[object]:
         "tags": "粮食收购企业；食品经营",
         "status": "存续",
         "established_on": "2015-06-01",
-        "registration_no": "",
+        "registration_number": "",
         "identifier": "",
+        "legal_representative": "",
     } | extra
     return [code, name, *(values[k] for k in list(TARGET_HEADERS)[2:])]

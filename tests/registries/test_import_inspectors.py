@@ -63,3 +63,43 @@ def test_it_round_trips_from_the_command_line(
     export_inspectors(tmp_path / "out.xlsx", Inspector.objects.all())
     call_command("import_inspectors", str(tmp_path / "out.xlsx"))
     assert "未变1" in capsys.readouterr().out
+
+
+def test_an_inspector_list_as_a_gb18030_csv_with_other_headers_and_numeric_certificates(
+    tmp_path: Path, amr: Department, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        [
+            ["阳城县行政执法人员名单"],
+            ["序号", "执法人员姓名", "行政执法证号", "工作单位", "证件有效期", "执法领域", "在岗状态", "性别"],
+            ["1", "王伟", "14052201001", "县市场监管局", "2028/6/30", "食品、计量", "在职", "男"],
+            ["2", "李娜", "1.4052201002E+10", "县市场监管局", "2027年12月31日", "特种设备", "已退休", "女"],
+        ]
+    )
+    path = tmp_path / "执法人员.csv"
+    path.write_bytes(buffer.getvalue().encode("gb18030"))
+    result = inspectors_import(path=path, department=amr)
+    assert (result.created, result.rejected, result.unknown_columns) == (2, 0, []), result.errors
+    li = Inspector.objects.get(certificate_no="14052201002")  # every digit written: recovered
+    assert (li.status, str(li.certificate_valid_until)) == (InspectorStatus.RETIRED, "2027-12-31")
+    maps = {c["header"]: c["maps_to"] for c in result.columns}
+    assert maps["行政执法证号"] == "执法证号"
+    assert maps["性别"] == "性别（本系统不保存，不导入）"
+
+
+def test_an_unknown_inspector_column_fails_the_command_until_ignored(tmp_path: Path, amr: Department) -> None:
+    from django.core.management import CommandError
+
+    rows: list[list[object]] = [
+        ["王伟", "14052201001", "阳城县市场监督管理局", "阳城县", "2028-06-30", "食品", "在岗", "甲"]
+    ]
+    path = write_xlsx(tmp_path / "a.xlsx", [[*HEADERS.values(), "考核等次"], *rows])
+    with pytest.raises(CommandError, match="未识别的列：考核等次"):
+        call_command("import_inspectors", str(path), "--dry-run")
+    assert Inspector.objects.count() == 0
+    call_command("import_inspectors", str(path), "--ignore", "考核等次")
+    assert Inspector.objects.count() == 1

@@ -65,10 +65,10 @@ def test_an_atomic_preview_with_rejected_rows_cannot_be_committed(client: Client
 
 
 def test_it_refuses_a_file_that_is_not_a_workbook(client: Client, alice: User) -> None:
-    data = {"kind": "targets", "file": SimpleUploadedFile("名录.xlsx", b"credit_code,name\n")}
+    data = {"kind": "targets", "file": SimpleUploadedFile("名录.xlsx", b"%PDF-1.7\n\xff\xfe\x80" * 50)}
     response = login(client, alice).post(reverse("registries:import_list"), data)
     assert response.status_code == 200
-    assert "文件不是Excel工作簿（.xlsx）格式" in response.content.decode()
+    assert "无法识别文件编码" in response.content.decode()
     assert ImportJob.objects.count() == 0
 
 

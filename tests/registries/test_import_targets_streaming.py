@@ -107,7 +107,20 @@ def test_it_raises_a_refusal_of_the_parsing_thread_in_the_caller(tmp_path: Path,
 def test_it_refuses_a_region_that_does_not_exist(amr: Department) -> None:
     """Target.region has no database constraint: the writer checks (and locks) the regions itself."""
     row = target_import.TargetRow(
-        3, "enterprise", enterprise_code(1), None, "", "企业1", amr.region_id + 1000, "", "", "active", None, ()
+        3,
+        "enterprise",
+        enterprise_code(1),
+        None,
+        None,
+        "",
+        "企业1",
+        "",
+        amr.region_id + 1000,
+        "",
+        "",
+        "active",
+        None,
+        (),
     )
     with pytest.raises(IntegrityError, match="regions"), transaction.atomic():
         target_import.write_targets([row], department=amr)

@@ -1,4 +1,5 @@
-"""manage.py import_plan FILE --year YEAR --owner DEPARTMENT [--dry-run] [--create-departments]"""
+"""manage.py import_plan FILE --year YEAR --owner DEPARTMENT [--dry-run] [--create-departments]
+[--map 'HEADER=field'] [--ignore 'HEADER']"""
 
 from __future__ import annotations
 
@@ -8,9 +9,19 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from credit_risk.tables import TableRefusedError
+from plans.departments import place_of
+from plans.importing import PLAN_COLUMNS
 from plans.parsing import name_key
-from plans.services import PlanImportError, plan_import, plan_parse
-from registries.models import Department, DepartmentAlias
+from plans.services import (
+    PlanImportError,
+    plan_column_mappings,
+    plan_column_mappings_save,
+    plan_import,
+    plan_parse,
+)
+from registries.importing.columns import parse_assignments
+from registries.importing.headers import Header, describe
+from registries.models import Department, DepartmentAlias, Level
 
 
 def find_department(name: str) -> Department:
@@ -34,14 +45,23 @@ class Command(BaseCommand):
         parser.add_argument("--owner", required=True, help="the owner department's name, short name or alias")
         parser.add_argument("--dry-run", action="store_true", help="print the parsed tasks, write nothing")
         parser.add_argument("--create-departments", action="store_true", help="create departments not found")
+        parser.add_argument(
+            "--map", action="append", default=[], metavar="HEADER=FIELD", help="表头=字段：未识别的列对应到哪个字段"
+        )
+        parser.add_argument("--ignore", action="append", default=[], metavar="HEADER", help="忽略该列")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.exists():
             raise CommandError(f"文件不存在：{path}")
         owner = find_department(options["owner"])
+        given, problems = parse_assignments(PLAN_COLUMNS, options["map"], options["ignore"])
+        if problems:
+            raise CommandError("；".join(problems))
+        # what the owner mapped before, then what this command line says
+        overrides = plan_column_mappings(owner) | given
         try:
-            parsed = plan_parse(path=path, year=options["year"], owner=owner)
+            parsed = plan_parse(path=path, year=options["year"], owner=owner, overrides=overrides)
         except TableRefusedError as exc:
             raise CommandError(str(exc)) from exc
         if options["dry_run"]:
@@ -53,11 +73,20 @@ class Command(BaseCommand):
                     f"{task.number}\t{task.name}\t{task.ratio_kind}:{task.ratio_percent or task.ratio_count or ''}"
                     f"\t{task.times_per_year or ''}次/年\t{task.start_month}-{task.end_month}月"
                     f"\t{initiator}\t{cooperating}\t{task.task_type}\t{'、'.join(task.modes)}"
+                    f"\t{'信用风险分类' if task.uses_tiers else '-'}"
                 )
+        if options["dry_run"] or parsed.unknown_columns:
+            for written, target in describe(Header((), 0, parsed.headers), PLAN_COLUMNS):
+                self.stdout.write(f"列 {written} → {target}")
+        for message in (*parsed.notes, *(w for t in parsed.tasks for w in t.warnings)):
+            self.stderr.write(f"提示：{message}")
         for message in parsed.all_errors:
             self.stderr.write(message)
         if parsed.unresolved:
             self.stderr.write("无法识别的部门：" + "、".join(parsed.unresolved))
+            for name in parsed.unresolved:
+                place = place_of(name, owner)
+                self.stderr.write(f"  {name}：新建时为{Level(place.level).label}，{place.region.name}")
         if parsed.all_errors:
             raise CommandError(f"{len(parsed.all_errors)} 处错误，未导入")
         if parsed.unresolved and not options["create_departments"]:
@@ -71,9 +100,12 @@ class Command(BaseCommand):
                 owner=owner,
                 user=None,
                 create_departments=options["create_departments"],
+                overrides=overrides,
             )
         except PlanImportError as exc:
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError("未导入") from exc
+        if given:
+            plan_column_mappings_save(owner=owner, overrides=given, user=None)
         self.stdout.write(str(plan.pk))

@@ -65,7 +65,7 @@ def seal_unkeyed_chain(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registries', '0004_target_import_write_cost'),
+        ('registries', '0007_checklist_item_note_and_extra'),
     ]
 
     operations = [
