@@ -143,7 +143,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_for_user(user, ImportJob.objects.select_related("department", "created_by"), pk=pk)
     form = None
     if request.method == "POST":
-        job = get_for_user(user, ImportJob.objects.select_related("department", "created_by"), change=True, pk=pk)
+        job = get_for_user(
+            user, ImportJob.objects.select_related("department", "created_by"), perm="registries.commit_import", pk=pk
+        )
         form = MappingForm(job, request.POST)
         if form.is_valid():
             import_job_map(user=user, job=job, headers=form.headers(), values=form.values())
