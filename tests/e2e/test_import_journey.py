@@ -40,7 +40,7 @@ def test_it_imports_a_target_workbook_showing_the_rejected_row(
 
     expect(page.get_by_role("heading", name="导入与导出")).to_be_visible()
     page.get_by_label("导入内容").select_option("targets")
-    page.get_by_label("Excel文件（.xlsx）").set_input_files(workbook)
+    page.get_by_label("文件（Excel .xlsx / .xls，或CSV）").set_input_files(workbook)
     page.get_by_label("全部成功才导入", exact=False).uncheck()  # import the good rows, list the bad one
     page.get_by_role("button", name="上传并预览").click()
 

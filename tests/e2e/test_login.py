@@ -24,6 +24,9 @@ def test_it_logs_in_in_chinese_and_switches_to_english(
     base = str(live_server.url)  # type: ignore[attr-defined]
 
     page.goto(f"{base}/")
+    # `/` is the public portal for visitors; the staff sign in from a page of theirs.
+    expect(page).to_have_url(re.compile(r"/public/$"))
+    page.goto(f"{base}/registries/targets/")
 
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")

@@ -39,8 +39,8 @@ def test_it_imports_resolves_publishes_and_shows_a_plan(
 
     expect(page.get_by_role("heading", name="计划导入预览")).to_be_visible()
     expect(page.locator("#unresolved")).to_contain_text("统计局")
-    expect(page.locator("table.preview")).to_contain_text("部门联合粮食企业监督检查")
-    expect(page.locator("table.preview")).to_contain_text("阳城县市场监督管理局")
+    expect(page.locator("#tasks-preview")).to_contain_text("部门联合粮食企业监督检查")
+    expect(page.locator("#tasks-preview")).to_contain_text("阳城县市场监督管理局")
     page.screenshot(path=screenshot_dir / "plan-preview.png", full_page=True)
 
     page.get_by_label("统计局").select_option(label="国家统计局阳城调查队")
