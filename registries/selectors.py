@@ -299,8 +299,8 @@ def item_list(
     if category:
         qs = qs.filter(category=category)
     if method:
-        # JSON list membership portable to SQLite: match the quoted value inside the list.
-        qs = qs.filter(methods__icontains=f'"{method}"')
+        # JSON list membership (jsonb @>).
+        qs = qs.filter(methods__contains=[method])
     if claim == "mine" and user.department_id:
         qs = qs.filter(item__claims__department_id=user.department_id)
     elif claim == "unclaimed":

@@ -24,7 +24,7 @@ def test_check_deploy_passes_with_the_production_settings(tmp_path: Path) -> Non
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "p" * 20 + "-Xy7#kLm9$Qr2!vBn4@Tz8^Wd6&Hs3*Jf",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "DATABASE_URL": "postgres://ssj_app:not-used@127.0.0.1:5432/ssj",  # checks connect to nothing
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "DJANGO_ALLOWED_HOSTS": "ssj.example.gov.cn",
         "FIELD_ENCRYPTION_SALT": "a-real-random-salt-from-the-vault",
@@ -46,7 +46,7 @@ def test_production_settings_refuse_the_development_salt(tmp_path: Path) -> None
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "p" * 20 + "-Xy7#kLm9$Qr2!vBn4@Tz8^Wd6&Hs3*Jf",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "DATABASE_URL": "postgres://ssj_app:not-used@127.0.0.1:5432/ssj",  # checks connect to nothing
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "DJANGO_ALLOWED_HOSTS": "ssj.example.gov.cn",
         "FIELD_ENCRYPTION_SALT": "dev-only-field-encryption-salt",
@@ -69,7 +69,7 @@ def test_production_settings_refuse_the_development_audit_key(tmp_path: Path) ->
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "p" * 20 + "-Xy7#kLm9$Qr2!vBn4@Tz8^Wd6&Hs3*Jf",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "DATABASE_URL": "postgres://ssj_app:not-used@127.0.0.1:5432/ssj",  # checks connect to nothing
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "DJANGO_ALLOWED_HOSTS": "ssj.example.gov.cn",
         "FIELD_ENCRYPTION_SALT": "a-real-random-salt-from-the-vault",
