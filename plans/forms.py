@@ -8,8 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from credit_risk.tables import TEXT_SUFFIXES
+from plans.departments import place_of
+from plans.importing import PLAN_COLUMNS, ParsedPlan
 from plans.models import Task
-from registries.models import TargetKind
+from registries.importing.headers import IGNORE
+from registries.models import Department, Level, Region, TargetKind
 from registries.text import CleanTextForm, CleanTextMixin
 
 PLAN_SUFFIXES = {".xlsx", ".xls", *TEXT_SUFFIXES}
@@ -68,25 +71,98 @@ class DecisionForm(CleanTextForm):
         return bool(self.cleaned_data.get("action") == self.RETURN)
 
 
+class PreviewStepForm(CleanTextForm):
+    """Which step of the plan import preview a POST is: map the unknown columns, abandon the
+    upload, or (no step) resolve the department names and commit."""
+
+    COLUMNS, ABANDON, COMMIT = "columns", "abandon", ""
+
+    step = forms.ChoiceField(
+        choices=[(COLUMNS, _("应用列的对应")), (ABANDON, _("放弃本次导入"))],
+        required=False,  # the commit button sends no step
+        error_messages={"invalid_choice": _("无法识别的操作，请重新提交")},
+    )
+
+    @property
+    def chosen(self) -> str:
+        return str(self.cleaned_data.get("step") or self.COMMIT)
+
+
+class PlanColumnsForm(CleanTextForm):
+    """The user's word on each column of a plan table that maps to nothing (`col_<index>`): a
+    plan field, or ignore the column."""
+
+    def __init__(self, data: Any = None, *, parsed: ParsedPlan) -> None:
+        super().__init__(data, label_suffix="")
+        self.columns = [c for c in parsed.headers if c.unknown and c.header]
+        choices = [
+            ("", _("— 请选择 —")),
+            (IGNORE, _("忽略该列")),
+            *((c.field, c.label) for c in PLAN_COLUMNS.columns.values()),
+        ]
+        for column in self.columns:
+            message = _("请为“%(c)s”列选择对应的字段，或选择忽略") % {"c": column.header}
+            self.fields[f"col_{column.index}"] = forms.ChoiceField(
+                label=column.header,
+                choices=choices,
+                error_messages={"required": message, "invalid_choice": message},
+            )
+
+    def overrides(self) -> dict[str, str]:
+        """Normalised header -> plan field or IGNORE, for each unknown column."""
+        return {c.key: self.cleaned_data[f"col_{c.index}"] for c in self.columns}
+
+
+class _RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
 class DepartmentMappingForm(CleanTextForm):
     """Each department name of an imported plan that matched none: map it (`map_<index>`) to a
-    known department, or create it (`new`)."""
+    known department, or create it (`new`) at a level (`level_<index>`) and in a region
+    (`region_<index>`), offered as the name says (`plans.departments.place_of`) and correctable.
+    A level or region left out is the one the name says."""
 
     NEW = "new"
 
-    def __init__(self, data: Any = None, *, names: list[str], departments: Any) -> None:
-        super().__init__(data)
+    def __init__(self, data: Any = None, *, names: list[str], departments: Any, owner: Department) -> None:
+        super().__init__(data, label_suffix="")
         self.names = names
-        choices = [(self.NEW, _("新建部门")), *((str(pk), name) for pk, name in departments.values_list("pk", "name"))]
-        for index, name in enumerate(names):
+        self.places_said = [place_of(name, owner) for name in names]
+        known = [
+            (str(d.pk), f"{d.name}（{d.short_name}）" if d.short_name else d.name)
+            for d in departments.only("pk", "name", "short_name")
+        ]
+        regions = Region.objects.order_by("code")
+        for index, (name, place) in enumerate(zip(names, self.places_said, strict=True)):
+            mapped = _("请为“%(n)s”选择对应的部门或新建部门") % {"n": name}
+            level = _("请为“%(n)s”选择新建时的层级") % {"n": name}
+            region = _("请为“%(n)s”选择新建时的区域") % {"n": name}
             self.fields[f"map_{index}"] = forms.ChoiceField(
                 label=name,
-                choices=choices,
-                error_messages={
-                    "required": _("请为“%(n)s”选择对应的部门或新建部门") % {"n": name},
-                    "invalid_choice": _("请为“%(n)s”选择对应的部门或新建部门") % {"n": name},
-                },
+                choices=[("", _("— 请选择 —")), (self.NEW, _("新建部门“%(name)s”") % {"name": name}), *known],
+                error_messages={"required": mapped, "invalid_choice": mapped},
             )
+            self.fields[f"level_{index}"] = forms.ChoiceField(
+                label=_("新建时的层级"),
+                choices=Level.choices,
+                required=False,
+                initial=place.level,
+                error_messages={"invalid_choice": level},
+            )
+            self.fields[f"region_{index}"] = _RegionChoiceField(
+                label=_("新建时的区域"),
+                queryset=regions,
+                required=False,
+                empty_label=None,
+                initial=place.region.pk,
+                error_messages={"invalid_choice": region},
+            )
+
+    def rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField, forms.BoundField]]:
+        """(name, its mapping, level and region fields) for each name, for the template."""
+        return [(name, self[f"map_{i}"], self[f"level_{i}"], self[f"region_{i}"]) for i, name in enumerate(self.names)]
 
     def mapping(self) -> dict[str, int]:
         """Name -> department id, for the names mapped to a known department."""
@@ -96,6 +172,16 @@ class DepartmentMappingForm(CleanTextForm):
     def create(self) -> list[str]:
         """The names to create as new departments."""
         return [name for i, name in enumerate(self.names) if self.cleaned_data[f"map_{i}"] == self.NEW]
+
+    def places(self) -> dict[str, tuple[str, int]]:
+        """Name -> (level, region id) of each department to create, as chosen (or as its name says)."""
+        places: dict[str, tuple[str, int]] = {}
+        for i, (name, said) in enumerate(zip(self.names, self.places_said, strict=True)):
+            if self.cleaned_data[f"map_{i}"] != self.NEW:
+                continue
+            region = self.cleaned_data[f"region_{i}"] or said.region
+            places[name] = (self.cleaned_data[f"level_{i}"] or said.level, region.pk)
+        return places
 
 
 class TaskScopeForm(CleanTextMixin, forms.ModelForm):

@@ -21,20 +21,26 @@ from credit_risk.allocation import describe
 from credit_risk.models import Tier
 from credit_risk.tables import TableRefusedError
 from plans import selectors, services
-from plans.departments import place_of
 from plans.errors import PlanError
 from plans.exporting import plan_to_dict, plan_to_xlsx
-from plans.forms import AdjustmentForm, DecisionForm, DepartmentMappingForm, PlanUploadForm, TaskScopeForm
-from plans.importing import PLAN_COLUMNS, ParsedPlan
+from plans.forms import (
+    AdjustmentForm,
+    DecisionForm,
+    DepartmentMappingForm,
+    PlanColumnsForm,
+    PlanUploadForm,
+    PreviewStepForm,
+    TaskScopeForm,
+)
+from plans.importing import PLAN_COLUMNS
 from plans.models import Adjustment, AdjustmentStatus, Plan, Task
 from registries.access import get_for_user, registry_view, rule_required, scoped
 from registries.importing import headers as header_reader
-from registries.importing.headers import IGNORE, Header
-from registries.models import Department, Level, Region, User
+from registries.importing.headers import Header
+from registries.models import Department, User
 from registries.text import form_messages
 
 SESSION_KEY = "plan_imports"
-NEW = DepartmentMappingForm.NEW
 UPLOAD_TTL_SECONDS = 24 * 3600
 
 
@@ -118,30 +124,10 @@ def _pending(request: HttpRequest, token: str) -> dict[str, Any]:
     return pending
 
 
-def _column_choices(request: HttpRequest, pending: dict[str, Any], parsed: ParsedPlan) -> list[str]:
-    """The user's word on each unknown column (a field, or ignore), kept with the pending import."""
-    overrides = dict(pending.get("overrides") or {})
-    problems: list[str] = []
-    for column in parsed.headers:
-        if not column.unknown or not column.header:
-            continue
-        choice = request.POST.get(f"col_{column.index}", "")
-        if choice == IGNORE or choice in PLAN_COLUMNS.columns:
-            overrides[column.key] = choice
-        else:
-            problems.append(_("请为“%(c)s”列选择对应的字段，或选择忽略") % {"c": column.header})
-    pending["overrides"] = overrides
-    return problems
-
-
-def _places(request: HttpRequest, names: list[str], owner: Department) -> dict[str, tuple[str, int]]:
-    """The level and region chosen in the preview for each department to create."""
-    places: dict[str, tuple[str, int]] = {}
-    for index, name in enumerate(names):
-        level, region = request.POST.get(f"level_{index}", ""), request.POST.get(f"region_{index}", "")
-        if level in Level.values and region.isdigit() and Region.objects.filter(pk=int(region)).exists():
-            places[name] = (level, int(region))
-    return places
+def _keep(request: HttpRequest, token: str, pending: dict[str, Any]) -> None:
+    pending_all = request.session.get(SESSION_KEY, {})
+    pending_all[token] = pending
+    request.session[SESSION_KEY] = pending_all
 
 
 @rule_required("plans.import_plan")
@@ -153,6 +139,14 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
     assert owner is not None
     pending = _pending(request, token)
     path = Path(pending["path"])
+    problems: list[str] = []
+    step = PreviewStepForm(request.POST if request.method == "POST" else None)
+    posted = step.is_valid()
+    if step.is_bound and not posted:
+        problems = form_messages(step)
+    if posted and step.chosen == PreviewStepForm.ABANDON:
+        _forget(request, token)
+        return redirect("plans:upload")
     try:
         overrides = services.plan_column_mappings(owner) | (pending.get("overrides") or {})
         parsed = services.plan_parse(path=path, year=pending["year"], owner=owner, overrides=overrides)
@@ -160,48 +154,47 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
         _forget(request, token)
         messages.error(request, str(exc))
         return redirect("plans:upload")
-    problems: list[str] = []
-    if request.method == "POST" and request.POST.get("step") == "columns":
-        problems = _column_choices(request, pending, parsed)
-        if not problems:
-            services.plan_column_mappings_save(owner=owner, overrides=pending["overrides"], user=user)
-            pending_all = request.session.get(SESSION_KEY, {})
-            pending_all[token] = pending
-            request.session[SESSION_KEY] = pending_all
-            return redirect("plans:import_preview", token=token)
-    elif request.method == "POST" and request.POST.get("step") == "abandon":
-        _forget(request, token)
-        return redirect("plans:upload")
     unresolved = parsed.unresolved
     departments = Department.objects.filter(is_active=True).order_by("level", "name")
-    if request.method == "POST" and not request.POST.get("step"):
-        form = DepartmentMappingForm(request.POST, names=unresolved, departments=departments)
-        mapping: dict[str, int] = {}
-        create: list[str] = []
-        if form.is_valid():
-            mapping, create = form.mapping(), form.create()
-        else:
-            problems = form_messages(form)
-        if not problems:
+    columns_form = PlanColumnsForm(
+        request.POST if posted and step.chosen == PreviewStepForm.COLUMNS else None, parsed=parsed
+    )
+    mapping_form = DepartmentMappingForm(
+        request.POST if posted and step.chosen == PreviewStepForm.COMMIT else None,
+        names=unresolved,
+        departments=departments,
+        owner=owner,
+    )
+    if columns_form.is_bound:
+        if columns_form.is_valid():
+            pending["overrides"] = (pending.get("overrides") or {}) | columns_form.overrides()
+            services.plan_column_mappings_save(owner=owner, overrides=pending["overrides"], user=user)
+            _keep(request, token, pending)
+            return redirect("plans:import_preview", token=token)
+        problems = form_messages(columns_form)
+    elif mapping_form.is_bound:
+        if mapping_form.is_valid():
             try:
                 plan = services.plan_import(
                     path=path,
                     year=pending["year"],
                     owner=owner,
                     user=user,
-                    mapping=mapping,
-                    create=create,
+                    mapping=mapping_form.mapping(),
+                    create=mapping_form.create(),
                     overrides=overrides,
-                    places=_places(request, unresolved, owner),
+                    places=mapping_form.places(),
                 )
             except PlanError as exc:
-                problems.extend(exc.messages)
+                problems = exc.messages
             else:
                 _forget(request, token)
                 messages.success(
                     request, _("已导入计划“%(t)s”，共 %(n)d 项任务") % {"t": plan.title, "n": len(parsed.tasks)}
                 )
                 return redirect("plans:detail", pk=plan.pk)
+        else:
+            problems = form_messages(mapping_form)
     names = dict(departments.values_list("pk", "name"))
 
     def shown(refs: list[Any]) -> list[tuple[str, str | None]]:
@@ -218,18 +211,14 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
             "parsed": parsed,
             "rows": rows,
             "pending": pending,
-            "unresolved": [(i, name, place_of(name, owner)) for i, name in enumerate(unresolved)],
             "columns": header_reader.describe(Header((), 0, parsed.headers), PLAN_COLUMNS),
-            "unknown_columns": [c for c in parsed.headers if c.unknown and c.header],
-            "fields": [(c.field, c.label) for c in PLAN_COLUMNS.columns.values()],
-            "IGNORE": IGNORE,
-            "levels": Level.choices,
-            "regions": Region.objects.order_by("code"),
+            "columns_form": columns_form,
+            "mapping_form": mapping_form,
             "warnings": [w for t in parsed.tasks for w in t.warnings],
-            "departments": departments,
             "problems": problems,
             "token": token,
-            "NEW": NEW,
+            "COLUMNS": PreviewStepForm.COLUMNS,
+            "ABANDON": PreviewStepForm.ABANDON,
         },
     )
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from plans.models import Adjustment, AdjustmentStatus, Plan, PlanStatus
 from plans.services import plan_import, plan_publish
-from registries.models import Department, DepartmentAlias, RegionalDepartmentAlias, Role, User
-from tests.factories import UserFactory
+from registries.models import Department, DepartmentAlias, Level, Region, RegionalDepartmentAlias, Role, User
+from tests.factories import RegionFactory, UserFactory
 from tests.plans.conftest import SAMPLES
 
 
@@ -261,39 +261,55 @@ def test_stored_uploads_are_removed_once_imported_or_abandoned(
     assert not any(folder.iterdir())
 
 
-def test_the_preview_maps_an_unknown_column_and_places_a_new_department(
-    client: Client,
-    county_staff: User,
-    tmp_path,  # type: ignore[no-untyped-def]
-) -> None:
-    from registries.models import Level
-    from tests.factories import RegionFactory
-    from tests.registries.import_workbooks import write_xlsx
+GRAIN_TABLE = [
+    [
+        "序号",
+        "抽查任务名称",
+        "抽查比例",
+        "信用风险分类运用",
+        "抽查方式",
+        "抽查时间",
+        "发起部门",
+        "配合部门",
+        "联系电话",
+    ],
+    [1, "粮食收购企业联合检查", "10%", "是", "县抽县查", "3月-10月", "县发改局", "市粮食和物资储备局", "0356-1"],
+]
 
+
+@pytest.fixture
+def city(county_staff: User) -> Region:
+    """晋城市, the parent of the county staff's county."""
     city = RegionFactory(code="140500", name="晋城市", level=Level.CITY)
     county = county_staff.department.region  # type: ignore[union-attr]
     county.parent = city
     county.save()
-    rows = [
-        [
-            "序号",
-            "抽查任务名称",
-            "抽查比例",
-            "信用风险分类运用",
-            "抽查方式",
-            "抽查时间",
-            "发起部门",
-            "配合部门",
-            "联系电话",
-        ],
-        [1, "粮食收购企业联合检查", "10%", "是", "县抽县查", "3月-10月", "县发改局", "市粮食和物资储备局", "0356-1"],
-    ]
-    path = write_xlsx(tmp_path / "plan.xlsx", rows)
+    return city
+
+
+@pytest.fixture
+def grain_preview(
+    client: Client,
+    county_staff: User,
+    city: Region,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> str:
+    """The preview of a county table with a column nobody knows (联系电话, column 8) and a city
+    department nobody knows (市粮食和物资储备局)."""
+    from tests.registries.import_workbooks import write_xlsx
+
+    path = write_xlsx(tmp_path / "plan.xlsx", GRAIN_TABLE)
     client.force_login(county_staff)
     response = client.post(
         reverse("plans:upload"), {"file": SimpleUploadedFile("plan.xlsx", path.read_bytes()), "year": 2022}
     )
-    preview = response["Location"]
+    return str(response["Location"])
+
+
+def test_the_preview_maps_an_unknown_column_and_places_a_new_department(
+    client: Client, grain_preview: str, city: Region
+) -> None:
+    preview = grain_preview
     body = client.get(preview).content.decode()
     assert "联系电话" in body and 'name="col_8"' in body
     assert "确认导入" not in body  # an unknown column: no commit yet
@@ -302,9 +318,84 @@ def test_the_preview_maps_an_unknown_column_and_places_a_new_department(
     assert "确认导入" in body
     # the new department is offered at the level and region its name says, and can be corrected
     assert f'<option value="{city.pk}" selected>晋城市</option>' in body
+    assert f'<option value="{Level.CITY}" selected>' in body
     client.post(preview, {"map_0": "new", "level_0": Level.CITY, "region_0": str(city.pk)})
     task = Plan.objects.get().tasks.get()
     assert task.remark == "0356-1"
     assert task.uses_tiers is True and task.modes == ["县抽县查"]
     created = Department.objects.get(name="市粮食和物资储备局")
     assert (created.level, created.region) == (Level.CITY, city)
+
+
+def test_a_corrected_level_and_region_are_the_new_departments(
+    client: Client, grain_preview: str, county_staff: User
+) -> None:
+    county = county_staff.department.region  # type: ignore[union-attr]
+    client.post(grain_preview, {"step": "columns", "col_8": "-"})  # ignore 联系电话
+    response = client.post(grain_preview, {"map_0": "new", "level_0": Level.COUNTY, "region_0": str(county.pk)})
+    assert response.status_code == 302
+    created = Department.objects.get(name="市粮食和物资储备局")
+    assert (created.level, created.region) == (Level.COUNTY, county)
+    assert Plan.objects.get().tasks.get().remark == ""
+
+
+@pytest.mark.parametrize("choice", ["", "phone", "-x"])
+def test_an_unknown_column_left_unmapped_or_mapped_to_no_field_is_refused(
+    client: Client, grain_preview: str, choice: str
+) -> None:
+    from registries.models.imports import ImportMapping
+
+    response = client.post(grain_preview, {"step": "columns", "col_8": choice})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "请为“联系电话”列选择对应的字段，或选择忽略" in body
+    assert "确认导入" not in body
+    assert not ImportMapping.objects.exists()
+    # committing anyway imports nothing: the column is still unknown
+    response = client.post(grain_preview, {"map_0": "new"})
+    assert response.status_code == 200
+    assert "联系电话" in response.content.decode()
+    assert not Plan.objects.exists()
+    assert not Department.objects.filter(name="市粮食和物资储备局").exists()
+
+
+@pytest.mark.parametrize(
+    ("level", "region_pk", "message"),
+    [
+        ("galaxy", None, "请为“市粮食和物资储备局”选择新建时的层级"),
+        (Level.CITY, "999999", "请为“市粮食和物资储备局”选择新建时的区域"),
+        (Level.CITY, "晋城市", "请为“市粮食和物资储备局”选择新建时的区域"),
+    ],
+)
+def test_an_invalid_level_or_region_is_refused_and_nothing_is_imported(
+    client: Client, grain_preview: str, city: Region, level: str, region_pk: str | None, message: str
+) -> None:
+    client.post(grain_preview, {"step": "columns", "col_8": "remark"})
+    response = client.post(grain_preview, {"map_0": "new", "level_0": level, "region_0": region_pk or str(city.pk)})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Plan.objects.exists()
+    assert not Department.objects.filter(name="市粮食和物资储备局").exists()
+
+
+def test_the_preview_refuses_in_english_for_an_english_user(client: Client, grain_preview: str, city: Region) -> None:
+    from django.conf import settings as django_settings
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.post(grain_preview, {"step": "columns", "col_8": "phone"}).content.decode()
+    assert "联系电话" in body and "请为“联系电话”列" not in body
+    client.post(grain_preview, {"step": "columns", "col_8": "remark"})
+    body = client.post(grain_preview, {"map_0": "new", "level_0": "galaxy", "region_0": str(city.pk)}).content.decode()
+    assert "Choose the level of the new department “市粮食和物资储备局”" in body
+    body = client.post(grain_preview, {"step": "burn"}).content.decode()
+    assert "Unknown action; please submit the page again" in body
+    assert not Plan.objects.exists()
+
+
+def test_an_unknown_step_changes_nothing(client: Client, grain_preview: str, settings) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(grain_preview, {"step": "burn", "col_8": "remark", "map_0": "new"})
+    assert response.status_code == 200
+    assert "无法识别的操作，请重新提交" in response.content.decode()
+    assert not Plan.objects.exists()
+    assert any((settings.MEDIA_ROOT / "plan_imports").iterdir())  # the upload is kept
+    assert "确认导入" not in client.get(grain_preview).content.decode()  # the column was not mapped
