@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import translation
 
 from inspections.matching import Need, Officer, match
@@ -23,7 +25,7 @@ from registries.models import Department
 from registries.services.imports import targets_import
 from tests.factories import enterprise_code
 from tests.plans.conftest import SAMPLES
-from tests.registries.import_workbooks import target_row, target_workbook
+from tests.registries.import_workbooks import target_row, target_workbook, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,22 @@ def test_a_matching_shortfall_is_english() -> None:
     )
     assert_english(message, "阳城县市场监督管理局", "阳城县")
     assert shortfall.message.startswith("阳城县市场监督管理局在阳城县可参加检查的执法人员不足")  # read in Chinese
+
+
+def test_the_import_command_speaks_english(
+    english: None, tmp_path: Path, amr: Department, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unknown = write_xlsx(
+        tmp_path / "u.xlsx",
+        [["统一社会信用代码", "企业名称", "年检情况X"], [enterprise_code(1), "阳城县晋丰粮油有限公司", "无"]],
+    )
+    with pytest.raises(CommandError) as refused:
+        call_command("import_targets", str(unknown), "--department", "县市场监管局", "--dry-run")
+    assert str(refused.value).startswith("Unrecognised columns: 年检情况X. Map them with --map")
+    assert_english(str(refused.value), "年检情况X")
+    capsys.readouterr()
+
+    good = target_workbook(tmp_path / "t.xlsx", [target_row(enterprise_code(1), "阳城县晋丰粮油有限公司")])
+    call_command("import_targets", str(good), "--department", "县市场监管局", "--dry-run")
+    out = capsys.readouterr().out
+    assert "1 rows: 1 created, 0 updated, 0 unchanged, 0 rejected, 0 with notes (preview, nothing written)" in out
