@@ -78,6 +78,11 @@ class Team:
     experts: tuple[int, ...] = ()
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a msgid for the catalogue: this module stays free of Django, Shortfall.message translates."""
+    return message
+
+
 @dataclass(frozen=True)
 class Shortfall:
     target: str
@@ -85,7 +90,15 @@ class Shortfall:
     region_id: int
     expertise: str  # "" when no particular expertise is missing
     short: int
-    message: str
+    template: str  # a msgid marked with gettext_noop, with %(name)s placeholders
+    params: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The reason, in the language active when it is read (the staff's, when the round is matched)."""
+        from django.utils.translation import gettext
+
+        return gettext(self.template) % self.params
 
 
 @dataclass
@@ -155,8 +168,8 @@ def match(
                 return pools[place]
             return [o for o in pools[place] if o.id not in need.conflicts and o.id not in need.last_team]
 
-        def where(dept: int, need: Need = need) -> str:
-            return f"{dept_name.get(dept, dept)}在{region_name.get(need.region_id, need.region_id)}"
+        def where(dept: int, need: Need = need) -> dict[str, object]:
+            return {"department": dept_name.get(dept, dept), "region": region_name.get(need.region_id, need.region_id)}
 
         for dept, wanted in sorted(need.departments.items()):
             pool = allowed(dept)
@@ -177,8 +190,11 @@ def match(
                         need.region_id,
                         expertise,
                         1,
-                        f"{where(dept)}缺少具有「{expertise}」专业、可参加检查的执法人员 1 名"
-                        f"（已排除回避和上次检查该对象的人员）",
+                        gettext_noop(
+                            "%(department)s在%(region)s缺少具有「%(expertise)s」专业、可参加检查的执法人员 1 名"
+                            "（已排除回避和上次检查该对象的人员）"
+                        ),
+                        where(dept) | {"expertise": expertise},
                     )
                 )
             if not mine:
@@ -192,8 +208,11 @@ def match(
                             need.region_id,
                             "",
                             1,
-                            f"{where(dept)}缺少可参加检查的执法人员 1 名（在岗、执法证在有效期内，"
-                            f"已排除回避和上次检查该对象的人员）",
+                            gettext_noop(
+                                "%(department)s在%(region)s缺少可参加检查的执法人员 1 名"
+                                "（在岗、执法证在有效期内，已排除回避和上次检查该对象的人员）"
+                            ),
+                            where(dept),
                         )
                     )
             chosen.extend(mine)
@@ -213,8 +232,11 @@ def match(
                         need.region_id,
                         "",
                         short,
-                        f"{where(lead)}可参加检查的执法人员不足，每组至少 {MIN_TEAM} 名，还差 {short} 名"
-                        f"（在岗、执法证在有效期内，已排除回避和上次检查该对象的人员）",
+                        gettext_noop(
+                            "%(department)s在%(region)s可参加检查的执法人员不足，每组至少 %(min)d 名，还差 %(short)d 名"
+                            "（在岗、执法证在有效期内，已排除回避和上次检查该对象的人员）"
+                        ),
+                        where(lead) | {"min": MIN_TEAM, "short": short},
                     )
                 )
 
@@ -231,7 +253,8 @@ def match(
                         need.region_id,
                         expertise,
                         1,
-                        f"专家库缺少「{expertise}」专业的可用专家或专业机构 1 名",
+                        gettext_noop("专家库缺少「%(expertise)s」专业的可用专家或专业机构 1 名"),
+                        {"expertise": expertise},
                     )
                 )
                 continue

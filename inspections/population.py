@@ -18,6 +18,8 @@ from django.db import connection
 from django.db.models import Count, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from credit_risk.allocation import NONE, PolicySpec
 from credit_risk.models import ObservationPeriod
@@ -32,13 +34,13 @@ FREQUENCY_EXEMPT_TIERS = frozenset({"C", "D"})
 
 
 class DrawError(Exception):
-    """The draw cannot run; the message says why, in Chinese, for the staff."""
+    """The draw cannot run; the message says why, translated, for the staff."""
 
 
 EXCLUSION_LABELS = {
-    "covered": "本期已由上级或联合任务就相同事项抽中",
-    "observation": "处于观察期（新业态低风险、一般风险主体）",
-    "frequency": "本年度被抽次数已达上限（无事不扰）",
+    "covered": gettext_lazy("本期已由上级或联合任务就相同事项抽中"),
+    "observation": gettext_lazy("处于观察期（新业态低风险、一般风险主体）"),
+    "frequency": gettext_lazy("本年度被抽次数已达上限（无事不扰）"),
 }
 
 
@@ -131,7 +133,7 @@ def _scope_columns(scope: QuerySet[Target]) -> tuple[list[str], list[int], list[
         return [], [], []
     keys, ids, tiers = keys_text.split("\n"), list(map(int, ids_text.split("\n"))), tiers_text.split("\n")
     if not len(keys) == len(ids) == len(tiers) == n:
-        raise DrawError("读取抽取范围时数据不一致（对象标识含换行符），请检查名录库")
+        raise DrawError(_("读取抽取范围时数据不一致（对象标识含换行符），请检查名录库"))
     return keys, ids, tiers
 
 
@@ -144,7 +146,7 @@ def frozen_population(task: Task, policy: PolicySpec, *, on: dt.date | None = No
     """One query for the scope (key, id, tier), three small ones for the exclusions (`on`: the draw date)."""
     scope = task_scope(task)
     if scope is None:
-        raise DrawError("任务尚未设置抽查对象范围（对象类型、区域、标签或风险预警），无法抽取")
+        raise DrawError(_("任务尚未设置抽查对象范围（对象类型、区域、标签或风险预警），无法抽取"))
     keys, ids, tiers = _scope_columns(scope)
     covered = set(DrawnTarget.objects.filter(round_id__in=covering_rounds(task)).values_list("target_id", flat=True))
     observed = observed_targets(on or timezone.localdate())
@@ -184,7 +186,7 @@ def frozen_population(task: Task, policy: PolicySpec, *, on: dt.date | None = No
         order = sorted(range(len(keys)), key=keys.__getitem__)
         keys, ids, tiers = [keys[i] for i in order], [ids[i] for i in order], [tiers[i] for i in order]
         if not drawing.strictly_increasing(keys):
-            raise DrawError("抽取范围内有重复的对象标识，请先处理名录库中的重复对象")
+            raise DrawError(_("抽取范围内有重复的对象标识，请先处理名录库中的重复对象"))
     return Population(
         keys=keys,
         target_ids=ids,

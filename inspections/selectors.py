@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from inspections.models import (
     Correction,
@@ -178,11 +179,11 @@ class VisitCard:
 
 
 SECTION_TITLES = {
-    "overdue": "已逾期",
-    "to_enter": "待录入结果",
-    "today": "今日可检查",
-    "upcoming": "即将开始",
-    "entered": "近期已录入",
+    "overdue": gettext_lazy("已逾期"),
+    "to_enter": gettext_lazy("待录入结果"),
+    "today": gettext_lazy("今日可检查"),
+    "upcoming": gettext_lazy("即将开始"),
+    "entered": gettext_lazy("近期已录入"),
 }
 
 

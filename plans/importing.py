@@ -264,7 +264,7 @@ def parse_rows(
         _parse_task(task, values, year=year, resolve=resolve, position=len(plan.tasks) + 1, section=section)
         plan.tasks.append(task)
     if not plan.tasks:
-        plan.errors.append("表中没有抽查任务")
+        plan.errors.append(_("表中没有抽查任务"))
     return plan
 
 
@@ -278,12 +278,12 @@ def _parse_task(
     section: str = "",
 ) -> None:
     def error(message: str) -> None:
-        task.errors.append(f"第 {task.row} 行：{message}")
+        task.errors.append(_("第 %(row)d 行：%(message)s") % {"row": task.row, "message": message})
 
     raw_number = parsing.clean(values.get("number"))
     task.number = int(raw_number) if _NUMBER.match(raw_number) else position
     if not task.name:
-        error("抽查任务名称为空")
+        error(_("抽查任务名称为空"))
     try:
         task.directed = parsing.parse_directed(values.get("directed"))
     except CellError as exc:
@@ -325,11 +325,11 @@ def _parse_task(
             period = parsing.parse_period(task.period_text)
             task.start_month, task.end_month = period.start_month, period.end_month
             if (period.start_year and period.start_year != year) or (period.end_year and period.end_year != year):
-                error(f"抽查起止时间“{task.period_text}”不在 {year} 年度内")
+                error(_("抽查起止时间“%(value)s”不在 %(year)d 年度内") % {"value": task.period_text, "year": year})
         except CellError as exc:
             error(str(exc))
     else:
-        task.warnings.append(f"第 {task.row} 行：没有抽查起止时间")
+        task.warnings.append(_("第 %(row)d 行：没有抽查起止时间") % {"row": task.row})
     head, guide = parsing.split_initiator(values.get("initiator"))
     task.initiator_text = values.get("initiator", "")
     task.guide_text = values.get("guide") or parsing.strip_role(guide)
@@ -339,7 +339,7 @@ def _parse_task(
         task.cooperating.extend(task.initiator[1:])
         task.initiator = task.initiator[:1]
     if not task.initiator:
-        task.warnings.append(f"第 {task.row} 行：没有发起部门，按本计划制定部门处理")
+        task.warnings.append(_("第 %(row)d 行：没有发起部门，按本计划制定部门处理") % {"row": task.row})
     task.cooperating_text = values.get("cooperating", "")
     for ref in parsing.split_departments(task.cooperating_text, resolve):
         if ref not in task.cooperating:

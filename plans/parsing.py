@@ -1,7 +1,7 @@
 """Pure parsers for the cells of plan tables as bureaus publish them. No database here.
 
 Every parser takes the raw cell text and returns a value or raises `CellError`, whose
-message is Chinese and names the cell content, for the import preview.
+message (translated) names the cell content, for the import preview.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from credit_risk.allocation import RatioKind, RatioSpec
 
 
 class CellError(ValueError):
-    """A cell that cannot be parsed; str(exc) is a Chinese message for the user."""
+    """A cell that cannot be parsed; str(exc) is a translated message for the user."""
 
 
 def clean(raw: object) -> str:
@@ -41,14 +43,14 @@ def parse_ratio(raw: object) -> RatioSpec:
     `根据预警设定监测情况比例`."""
     text = clean(raw)
     if not text:
-        raise CellError("抽查比例为空")
+        raise CellError(_("抽查比例为空"))
     times: int | None = None
     if m := _TIMES.search(text):
         times = int(m.group(1)) if m.group(1) else 1  # "10% 次/年": once a year
     elif m := _TIMES_EACH_YEAR.search(text):
         times = int(m.group(1))
     if times == 0:
-        raise CellError(f"抽查频次“{text}”不能为 0 次")
+        raise CellError(_("抽查频次“%(value)s”不能为 0 次") % {"value": text})
     if _WARNING.search(text):
         return RatioSpec(kind=RatioKind.WARNING_MODEL, times_per_year=times)
     if _ALL.search(text) and not _PERCENT.search(text):
@@ -57,14 +59,16 @@ def parse_ratio(raw: object) -> RatioSpec:
         try:
             percent = Decimal(m.group(1))
         except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
-            raise CellError(f"无法识别的抽查比例“{text}”") from exc
+            raise CellError(_("无法识别的抽查比例“%(value)s”") % {"value": text}) from exc
         if percent > 100:
-            raise CellError(f"抽查比例“{text}”超过 100%")
+            raise CellError(_("抽查比例“%(value)s”超过 100%%") % {"value": text})
         kind = RatioKind.AT_LEAST if _AT_LEAST.search(text) else RatioKind.PERCENT
         return RatioSpec(kind=kind, percent=plain(percent), times_per_year=times)
     if m := _COUNT.search(text):
         return RatioSpec(kind=RatioKind.COUNT, count=int(m.group(1)), times_per_year=times)
-    raise CellError(f"无法识别的抽查比例“{text}”，应为如 40%、不低于5%、20户 或 根据预警设定监测情况比例")
+    raise CellError(
+        _("无法识别的抽查比例“%(value)s”，应为如 40%%、不低于5%%、20户 或 根据预警设定监测情况比例") % {"value": text}
+    )
 
 
 _CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
@@ -79,11 +83,11 @@ def parse_times(raw: object) -> int | None:
         return None
     found = _TIMES_NUMBER.search(text)
     if not found:
-        raise CellError(f"无法识别的抽查频次“{text}”，应为如 1次/年")
+        raise CellError(_("无法识别的抽查频次“%(value)s”，应为如 1次/年") % {"value": text})
     count = int(found.group(1)) if found.group(1).isdigit() else _CN_DIGITS[found.group(1)]
     per = next((n for word, n in _PER if word in text), 1)
     if count == 0:
-        raise CellError(f"抽查频次“{text}”不能为 0 次")
+        raise CellError(_("抽查频次“%(value)s”不能为 0 次") % {"value": text})
     return count * per
 
 
@@ -143,15 +147,15 @@ def parse_period(raw: object) -> Period:
         return named
     m = _PERIOD.match(text)
     if not m:
-        raise CellError(f"无法识别的抽查起止时间“{text}”，应为如 3月—11月 或 2022.3-2022.11")
+        raise CellError(_("无法识别的抽查起止时间“%(value)s”，应为如 3月—11月 或 2022.3-2022.11") % {"value": text})
     y1, m1, y2, m2 = m.groups()
     start, end = int(m1), int(m2)
     if not (1 <= start <= 12 and 1 <= end <= 12):
-        raise CellError(f"抽查起止时间“{text}”中的月份不在 1–12 之间")
+        raise CellError(_("抽查起止时间“%(value)s”中的月份不在 1–12 之间") % {"value": text})
     start_year = int(y1) if y1 else None
     end_year = int(y2) if y2 else start_year
     if (start_year or 0, start) > (end_year or start_year or 0, end):
-        raise CellError(f"抽查起止时间“{text}”的结束早于开始")
+        raise CellError(_("抽查起止时间“%(value)s”的结束早于开始") % {"value": text})
     return Period(start_month=start, end_month=end, start_year=start_year, end_year=end_year)
 
 
@@ -169,7 +173,7 @@ def _named_period(text: str) -> Period | None:
         if m := pattern.match(text):
             month = int(m.group(2))
             if not 1 <= month <= 12:
-                raise CellError(f"抽查起止时间“{text}”中的月份不在 1–12 之间")
+                raise CellError(_("抽查起止时间“%(value)s”中的月份不在 1–12 之间") % {"value": text})
             year = int(m.group(1)) if m.group(1) else None
             return Period(start_month=1 if from_january else month, end_month=month, start_year=year, end_year=year)
     return None
@@ -198,7 +202,9 @@ def parse_modes(raw: object) -> tuple[list[str], str]:
     for found in _BRACKETED.findall(text):
         mode = found.replace(" ", "")
         if not MODE_PATTERN.match(mode):
-            raise CellError(f"无法识别的抽查方式“{found}”，应为如 市抽市查、县抽县查、市抽县查、市县联动")
+            raise CellError(
+                _("无法识别的抽查方式“%(value)s”，应为如 市抽市查、县抽县查、市抽县查、市县联动") % {"value": found}
+            )
         if mode not in modes:
             modes.append(mode)
     remark = _BRACKETED.sub(" ", text).strip()
@@ -229,7 +235,7 @@ def parse_uses_tiers(raw: object) -> bool:
         return False
     if _YES_TIERS.match(text) or "风险" in text or "信用" in text or "分类" in text or "分级" in text:
         return True
-    raise CellError(f"无法识别的信用风险分类要求“{clean(raw)}”，应为 是、否 或分类要求的说明")
+    raise CellError(_("无法识别的信用风险分类要求“%(value)s”，应为 是、否 或分类要求的说明") % {"value": clean(raw)})
 
 
 def format_modes(modes: list[str], remark: str = "") -> str:
@@ -244,7 +250,7 @@ def parse_directed(raw: object) -> bool | None:
         return False
     if "定向" in text:
         return True
-    raise CellError(f"无法识别的抽查类型“{text}”，应为 定向 或 不定向")
+    raise CellError(_("无法识别的抽查类型“%(value)s”，应为 定向 或 不定向") % {"value": text})
 
 
 def parse_joint(raw: object) -> bool | None:

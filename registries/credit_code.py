@@ -10,6 +10,8 @@ from __future__ import annotations
 import unicodedata
 from operator import mul
 
+from django.utils.translation import gettext as _
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _CLEAN = frozenset(ALPHABET)
@@ -33,7 +35,7 @@ CATEGORIES: dict[str, str] = {
 
 
 class CreditCodeError(ValueError):
-    """The code is not a valid 统一社会信用代码; the message says why, in Chinese."""
+    """The code is not a valid 统一社会信用代码; the message says why, in the active language."""
 
 
 def normalise(raw: str) -> str:
@@ -58,26 +60,32 @@ def validate(raw: str) -> str:
     if len(raw) == 18 and _CLEAN.issuperset(raw):
         code = raw
         if code[0] not in CATEGORIES or code[1] not in CATEGORIES[code[0]]:
-            raise CreditCodeError(f"统一社会信用代码的登记管理部门或机构类别代码无效：{code[:2]}")
+            raise CreditCodeError(_("统一社会信用代码的登记管理部门或机构类别代码无效：%(code)s") % {"code": code[:2]})
         if not code[2:8].isdigit():
-            raise CreditCodeError("统一社会信用代码第3-8位应为行政区划代码（数字）")
+            raise CreditCodeError(_("统一社会信用代码第3-8位应为行政区划代码（数字）"))
         expected = check_character(code[:17])
         if code[17] != expected:
-            raise CreditCodeError(f"统一社会信用代码校验位错误：应为{expected}，实际为{code[17]}")
+            raise CreditCodeError(
+                _("统一社会信用代码校验位错误：应为%(expected)s，实际为%(actual)s")
+                % {"expected": expected, "actual": code[17]}
+            )
         return code
     code = normalise(raw)
     if len(code) != 18:
-        raise CreditCodeError(f"统一社会信用代码应为18位，实际为{len(code)}位")
+        raise CreditCodeError(_("统一社会信用代码应为18位，实际为%(n)d位") % {"n": len(code)})
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
-        raise CreditCodeError(f"统一社会信用代码含有非法字符：{''.join(bad)}")
+        raise CreditCodeError(_("统一社会信用代码含有非法字符：%(chars)s") % {"chars": "".join(bad)})
     if code[0] not in CATEGORIES or code[1] not in CATEGORIES[code[0]]:
-        raise CreditCodeError(f"统一社会信用代码的登记管理部门或机构类别代码无效：{code[:2]}")
+        raise CreditCodeError(_("统一社会信用代码的登记管理部门或机构类别代码无效：%(code)s") % {"code": code[:2]})
     if not code[2:8].isdigit():
-        raise CreditCodeError("统一社会信用代码第3-8位应为行政区划代码（数字）")
+        raise CreditCodeError(_("统一社会信用代码第3-8位应为行政区划代码（数字）"))
     expected = check_character(code[:17])
     if code[17] != expected:
-        raise CreditCodeError(f"统一社会信用代码校验位错误：应为{expected}，实际为{code[17]}")
+        raise CreditCodeError(
+            _("统一社会信用代码校验位错误：应为%(expected)s，实际为%(actual)s")
+            % {"expected": expected, "actual": code[17]}
+        )
     return code
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from registries.importing.common import ImportResult, Rejected
 from registries.importing.headers import IGNORE, HeaderSpec, normalise_header
@@ -20,7 +21,7 @@ def find_department(name: str) -> Department:
 
     department = department_lookup().get(_key(name))
     if department is None:
-        raise CommandError(f"部门“{name}”不存在")
+        raise CommandError(_("部门“%(name)s”不存在") % {"name": name})
     return department
 
 
@@ -39,12 +40,15 @@ def parse_column_options(spec: HeaderSpec, maps: list[str], ignores: list[str]) 
         header, sep, target = option.rpartition("=")
         field = by_name.get(normalise_header(target))
         if not sep or not normalise_header(header) or field is None:
-            labels = "、".join(c.label for n, c in spec.columns.items() if not n.startswith("~"))
-            raise CommandError(f"--map “{option}”无效：应写作“文件中的列名=本系统的列名”，本系统的列名为{labels}")
+            labels = _("、").join(c.label for n, c in spec.columns.items() if not n.startswith("~"))
+            raise CommandError(
+                _("--map “%(option)s”无效：应写作“文件中的列名=本系统的列名”，本系统的列名为%(labels)s")
+                % {"option": option, "labels": labels}
+            )
         overrides[normalise_header(header)] = field
     for header in ignores:
         if not normalise_header(header):
-            raise CommandError(f"--ignore “{header}”无效：应写文件中的列名")
+            raise CommandError(_("--ignore “%(header)s”无效：应写文件中的列名") % {"header": header})
         overrides[normalise_header(header)] = IGNORE
     return overrides
 
@@ -84,23 +88,32 @@ class ImportCommand(BaseCommand):
         except (WorkbookRefused, Rejected) as exc:
             raise CommandError(str(exc)) from exc
         if result.columns and (options["dry_run"] or result.unknown_columns):
-            self.stdout.write("列的对应：")
+            self.stdout.write(_("列的对应："))
             for column in result.columns:
                 self.stdout.write(f"  {column['header']} → {column['maps_to']}")
         if result.unknown_columns:
             raise CommandError(
-                f"未识别的列：{'、'.join(result.unknown_columns)}。"
-                "请用 --map '列名=本系统的列名' 指定其对应，或用 --ignore '列名' 忽略；未做任何修改"
+                _(
+                    "未识别的列：%(columns)s。"
+                    "请用 --map '列名=本系统的列名' 指定其对应，或用 --ignore '列名' 忽略；未做任何修改"
+                )
+                % {"columns": _("、").join(result.unknown_columns)}
             )
         for error in result.errors:
             self.stderr.write(str(error))
         for warning in result.warnings:
-            self.stdout.write(f"提示：{warning}")
-        summary = (
-            f"共{result.total}行：新增{result.created}，更新{result.updated}，"
-            f"未变{result.unchanged}，拒绝{result.rejected}，提示{len(result.warnings)}"
-        )
-        self.stdout.write(summary + ("（预览，未写入）" if options["dry_run"] else ""))
+            self.stdout.write(_("提示：%(warning)s") % {"warning": warning})
+        summary = _(
+            "共%(total)d行：新增%(created)d，更新%(updated)d，未变%(unchanged)d，拒绝%(rejected)d，提示%(warned)d"
+        ) % {
+            "total": result.total,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+            "warned": len(result.warnings),
+        }
+        self.stdout.write(summary + (_("（预览，未写入）") if options["dry_run"] else ""))
         if result.message:
             self.stdout.write(result.message)
         if result.errors:

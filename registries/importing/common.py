@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from registries.importing.workbook import clean_text, strip_controls
 
 # Export prefixes these with an apostrophe so no spreadsheet reads them as a formula.
@@ -29,8 +31,13 @@ class RowError:
         return {"row": self.row, "message": self.message, "column": self.column, "value": self.value}
 
     def __str__(self) -> str:
-        where = f"（{self.column}）" if self.column else ""
-        return f"第{self.row}行{where}：{self.message}"
+        if self.column:
+            return _("第%(row)d行（%(column)s）：%(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("第%(row)d行：%(message)s") % {"row": self.row, "message": self.message}
 
 
 @dataclass
@@ -127,7 +134,9 @@ def guard(value: object) -> object:
 
 def limited(value: str, max_length: int, label: str) -> str:
     if len(value) > max_length:
-        raise Rejected(f"{label}过长（{len(value)}个字，最多{max_length}个字）")
+        raise Rejected(
+            _("%(label)s过长（%(n)d个字，最多%(max)d个字）") % {"label": label, "n": len(value), "max": max_length}
+        )
     return value
 
 
@@ -162,7 +171,7 @@ def parse_date(value: object, label: str) -> dt.date | None:
             return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
     except ValueError:
         pass
-    raise Rejected(f"{label}“{raw}”不是有效日期（应如2019-03-05）")
+    raise Rejected(_("%(label)s“%(value)s”不是有效日期（应如2019-03-05）") % {"label": label, "value": raw})
 
 
 def split_tags(value: object) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registries.importing.common import Rejected, RowError, cell, is_blank, text
 from registries.importing.headers import Column, ColumnMatch, Header, HeaderSpec, find_header
@@ -209,7 +210,9 @@ def parse_category(raw: str) -> str:
         return str(ItemCategory.KEY)
     if value.startswith("一般") or value in {"否", "×", "非重点"}:
         return str(ItemCategory.GENERAL)
-    raise Rejected(f"事项类别“{raw}”无效，应为重点检查事项或一般检查事项", column="事项类别", value=raw)
+    raise Rejected(
+        _("事项类别“%(value)s”无效，应为重点检查事项或一般检查事项") % {"value": raw}, column="事项类别", value=raw
+    )
 
 
 def parse_methods(raw: str) -> list[str]:
@@ -304,7 +307,7 @@ def parse_item_rows(
         return parsed  # nothing is read until every column is mapped or ignored
     missing = [HEADERS[c] for c in ("name",) if c not in cols]
     if missing:
-        raise Rejected(f"表头缺少列：{'、'.join(missing)}")
+        raise Rejected(_("表头缺少列：%(columns)s") % {"columns": _("、").join(missing)})
     if not compiled_by:
         for row in rows[: match.rows[0]]:
             for value in row:
@@ -313,7 +316,9 @@ def parse_item_rows(
     # Only 抽查类别, holding 重点/一般 (our own export): that column is the mark.
     mark_in_list_category = "category" not in cols and "list_category" in cols
     if "category" not in cols and not mark_in_list_category:
-        parsed.warnings.append(RowError(match.data_start, "表中没有“事项类别”列，事项均按一般检查事项导入", "事项类别"))
+        parsed.warnings.append(
+            RowError(match.data_start, _("表中没有“事项类别”列，事项均按一般检查事项导入"), "事项类别")
+        )
     keys = [c for c in KEY_COLUMNS if c in cols]
     sources = {
         "list_category": "category" in cols and "list_category" in cols,
@@ -352,7 +357,7 @@ def parse_item_rows(
             and (filled[0][0] not in cols.values() or filled[0][0] == cols.get("number"))
         ):
             # 注：…, 制表人：… under the table: a note, not an item nor more of the item above
-            parsed.warnings.append(RowError(number, f"表格说明，不是抽查事项：{filled[0][1]}"))
+            parsed.warnings.append(RowError(number, _("表格说明，不是抽查事项：%(text)s") % {"text": filled[0][1]}))
             continue
         own_keys = [k for k in keys if raw(values, k) and (index, cols[k]) not in covered]
         row_cells = {c: raw(values, c) for c in cols if c != "legal_basis"}
@@ -391,14 +396,18 @@ def parse_item_rows(
                     parsed.warnings.append(
                         RowError(
                             number,
-                            f"事项名称“{current.name}”与上方事项相同，作为另一个事项导入",
+                            _("事项名称“%(name)s”与上方事项相同，作为另一个事项导入") % {"name": current.name},
                             "事项名称",
                             current.name,
                         )
                     )
             first = codes.setdefault(current.code, number)
             if first != number:
-                raise Rejected(f"事项编码“{current.code}”与第{first}行重复", column="事项编码", value=current.code)
+                raise Rejected(
+                    _("事项编码“%(code)s”与第%(row)d行重复") % {"code": current.code, "row": first},
+                    column="事项编码",
+                    value=current.code,
+                )
         except Rejected as exc:
             parsed.errors.append(RowError(number, str(exc), exc.column, exc.value))
             current = None
@@ -409,7 +418,7 @@ def parse_item_rows(
             parsed.departments.setdefault(name, number)
     for item in parsed.rows:
         if not item.object_type:
-            parsed.warnings.append(RowError(item.row, "检查对象为空", "检查对象"))
+            parsed.warnings.append(RowError(item.row, _("检查对象为空"), "检查对象"))
     return parsed
 
 
@@ -432,9 +441,13 @@ def _item(
                 group[name] = value
     name = _norm(raw(values, "name"))
     if not name:
-        raise Rejected("事项名称为空", column="事项名称")
+        raise Rejected(_("事项名称为空"), column="事项名称")
     if len(name) > 300:
-        raise Rejected(f"事项名称过长（{len(name)}个字，最多300个字）", column="事项名称", value=name)
+        raise Rejected(
+            _("事项名称过长（%(n)d个字，最多%(max)d个字）") % {"n": len(name), "max": 300},
+            column="事项名称",
+            value=name,
+        )
     list_category = _norm(group.get("list_category", "") or group.get("section", ""))
     category_raw = group.get("category", "")
     if mark_in_list_category:
@@ -447,26 +460,37 @@ def _item(
             parsed.warnings.append(
                 RowError(
                     number,
-                    f"抽查类别“{category_raw}”不是重点/一般，已作为抽查类别保存，事项按一般检查事项导入",
+                    _("抽查类别“%(value)s”不是重点/一般，已作为抽查类别保存，事项按一般检查事项导入")
+                    % {"value": category_raw},
                     "抽查类别",
                     category_raw,
                 )
             )
     elif "category" in cols:
         if not category_raw:
-            raise Rejected("事项类别为空，应为重点检查事项或一般检查事项", column="事项类别")
+            raise Rejected(_("事项类别为空，应为重点检查事项或一般检查事项"), column="事项类别")
         category = parse_category(category_raw)
     else:
         category = str(ItemCategory.GENERAL)
     code = _norm(raw(values, "code")).replace(" ", "")
     if len(code) > 50:
-        raise Rejected(f"事项编码“{code}”过长（最多50个字符）", column="事项编码", value=code)
+        raise Rejected(
+            _("事项编码“%(code)s”过长（最多%(max)d个字符）") % {"code": code, "max": 50}, column="事项编码", value=code
+        )
     object_type = _norm(raw(values, "object_type"))
     body = _norm(raw(values, "inspecting_body"))
     if len(object_type) > 300:
-        raise Rejected(f"检查对象过长（{len(object_type)}个字，最多300个字）", column="检查对象", value=object_type)
+        raise Rejected(
+            _("检查对象过长（%(n)d个字，最多%(max)d个字）") % {"n": len(object_type), "max": 300},
+            column="检查对象",
+            value=object_type,
+        )
     if len(body) > 200:
-        raise Rejected(f"检查主体过长（{len(body)}个字，最多200个字）", column="检查主体", value=body)
+        raise Rejected(
+            _("检查主体过长（%(n)d个字，最多%(max)d个字）") % {"n": len(body), "max": 200},
+            column="检查主体",
+            value=body,
+        )
     compiled = _norm(group.get("compiled_by", "")) or compiled_by
     return ItemRow(
         row=number,

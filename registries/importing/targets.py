@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from django.db import IntegrityError, connection, connections
 from django.db.backends.utils import CursorWrapper
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registries import credit_code
@@ -851,7 +851,10 @@ class _PostgresWriter:
                 rows = [row for row, _ in found]
                 cur.execute("DELETE FROM target_stage WHERE row = ANY(%s)", [rows])
                 cur.execute("DELETE FROM target_found WHERE row = ANY(%s)", [rows])
-        return [RowError(row, f"该对象已由{name}维护，不能由本部门导入修改") for row, name in sorted(found)]
+        return [
+            RowError(row, _("该对象已由%(name)s维护，不能由本部门导入修改") % {"name": name})
+            for row, name in sorted(found)
+        ]
 
     def upsert(self, staged: int) -> tuple[int, int, int]:
         """Upsert the staged rows (`staged` of them); returns (created, updated, unchanged)."""
@@ -1056,8 +1059,12 @@ def _in_thread(chunks: Generator[list[TargetRow]]) -> Iterator[Iterator[list[Tar
             return True
         return False
 
+    language = translation.get_language()  # the messages of the rows are in the caller's language
+
     def produce() -> None:
         try:
+            if language:
+                translation.activate(language)
             for chunk in chunks:
                 if not put(chunk):
                     return
@@ -1067,6 +1074,7 @@ def _in_thread(chunks: Generator[list[TargetRow]]) -> Iterator[Iterator[list[Tar
         finally:
             chunks.close()
             connections.close_all()  # this thread's own connections (progress), not the caller's
+            translation.deactivate()
 
     def consume() -> Iterator[list[TargetRow]]:
         while True:

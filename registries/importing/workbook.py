@@ -29,6 +29,7 @@ from typing import IO
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse, parse
 from django.conf import settings
+from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
 Cell = object
@@ -78,7 +79,7 @@ def _zip_guard() -> Iterator[None]:
     try:
         yield
     except _BROKEN_ZIP as exc:
-        raise WorkbookRefused("文件已损坏（压缩包中的大小或校验值与内容不符），拒绝导入") from exc
+        raise WorkbookRefused(_("文件已损坏（压缩包中的大小或校验值与内容不符），拒绝导入")) from exc
 
 
 def _mib(n: int) -> str:
@@ -103,7 +104,10 @@ def file_format(path: Path) -> str:
 def _check_size(path: Path) -> None:
     size = Path(path).stat().st_size
     if size > settings.IMPORT_MAX_UPLOAD_BYTES:
-        raise WorkbookRefused(f"文件过大（{_mib(size)}），上限为{_mib(settings.IMPORT_MAX_UPLOAD_BYTES)}")
+        raise WorkbookRefused(
+            _("文件过大（%(size)s），上限为%(limit)s")
+            % {"size": _mib(size), "limit": _mib(settings.IMPORT_MAX_UPLOAD_BYTES)}
+        )
 
 
 def check_file(path: Path) -> str:
@@ -126,14 +130,14 @@ def check_xlsx(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(_OLE_MAGIC):
-        raise WorkbookRefused("旧版Excel（.xls）或加密的工作簿不能按.xlsx读取；加密的工作簿请取消密码后再导入")
+        raise WorkbookRefused(_("旧版Excel（.xls）或加密的工作簿不能按.xlsx读取；加密的工作簿请取消密码后再导入"))
     if not head.startswith(b"PK") or not zipfile.is_zipfile(path):
-        raise WorkbookRefused("文件不是Excel工作簿（.xlsx）格式")
+        raise WorkbookRefused(_("文件不是Excel工作簿（.xlsx）格式"))
     try:
         with _zip_guard(), zipfile.ZipFile(path) as zf:
             _check_members(zf)
     except zipfile.BadZipFile as exc:
-        raise WorkbookRefused("文件已损坏，无法作为Excel工作簿（.xlsx）读取") from exc
+        raise WorkbookRefused(_("文件已损坏，无法作为Excel工作簿（.xlsx）读取")) from exc
 
 
 def text_encoding(path: Path) -> str:
@@ -154,33 +158,34 @@ def text_encoding(path: Path) -> str:
                 while chunk := fh.read(_CHUNK):
                     decoded = decoder.decode(chunk)
                     if first and decoded.count("\x00") > len(decoded) // 10:
-                        raise WorkbookRefused("文件不是Excel工作簿（.xlsx/.xls）或CSV文本")
+                        raise WorkbookRefused(_("文件不是Excel工作簿（.xlsx/.xls）或CSV文本"))
                     first = False
                 decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
         return encoding
-    raise WorkbookRefused("无法识别文件编码：请将CSV另存为UTF-8或GB18030编码，或另存为Excel工作簿后导入")
+    raise WorkbookRefused(_("无法识别文件编码：请将CSV另存为UTF-8或GB18030编码，或另存为Excel工作簿后导入"))
 
 
 def _check_members(zf: zipfile.ZipFile) -> None:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise WorkbookRefused("文件结构异常（包含的部件过多），拒绝导入")
+        raise WorkbookRefused(_("文件结构异常（包含的部件过多），拒绝导入"))
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise WorkbookRefused("文件不是Excel工作簿（.xlsx）格式")
+        raise WorkbookRefused(_("文件不是Excel工作簿（.xlsx）格式"))
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise WorkbookRefused("工作簿已加密，请取消密码后再导入")
+            raise WorkbookRefused(_("工作簿已加密，请取消密码后再导入"))
         total += info.file_size
         if total > settings.IMPORT_MAX_UNPACKED_BYTES:
             raise WorkbookRefused(
-                f"文件解压后过大（超过{_mib(settings.IMPORT_MAX_UNPACKED_BYTES)}），疑似压缩炸弹，拒绝导入"
+                _("文件解压后过大（超过%(limit)s），疑似压缩炸弹，拒绝导入")
+                % {"limit": _mib(settings.IMPORT_MAX_UNPACKED_BYTES)}
             )
         if info.file_size > _RATIO_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise WorkbookRefused("文件压缩比异常，疑似压缩炸弹，拒绝导入")
+            raise WorkbookRefused(_("文件压缩比异常，疑似压缩炸弹，拒绝导入"))
     for info in infos:
         if info.filename.endswith((".xml", ".rels", ".vml")):
             _check_prolog(zf, info)
@@ -193,9 +198,9 @@ def _check_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             for _event, _elem in iterparse(member, events=("start",), forbid_dtd=True):
                 break
         except DefusedXmlException as exc:
-            raise WorkbookRefused("文件含有不允许的XML实体或文档类型定义，拒绝导入") from exc
+            raise WorkbookRefused(_("文件含有不允许的XML实体或文档类型定义，拒绝导入")) from exc
         except Exception as exc:  # a parse error of any kind: not a workbook we can trust
-            raise WorkbookRefused(f"文件已损坏（{info.filename}无法解析）") from exc
+            raise WorkbookRefused(_("文件已损坏（%(part)s无法解析）") % {"part": info.filename}) from exc
 
 
 def _first_sheet_member(zf: zipfile.ZipFile) -> str:
@@ -205,17 +210,17 @@ def _first_sheet_member(zf: zipfile.ZipFile) -> str:
             workbook = parse(fh, forbid_dtd=True)
         sheet = workbook.getroot().find(f"{_NS_MAIN}sheets/{_NS_MAIN}sheet")
         if sheet is None:
-            raise WorkbookRefused("工作簿中没有工作表")
+            raise WorkbookRefused(_("工作簿中没有工作表"))
         rel_id = sheet.get(f"{_NS_REL}id")
         with zf.open("xl/_rels/workbook.xml.rels") as fh:
             rels = parse(fh, forbid_dtd=True)
     except (KeyError, DefusedXmlException) as exc:
-        raise WorkbookRefused("文件不是Excel工作簿（.xlsx）格式") from exc
+        raise WorkbookRefused(_("文件不是Excel工作簿（.xlsx）格式")) from exc
     for rel in rels.getroot().iter(f"{_NS_PKG_REL}Relationship"):
         if rel.get("Id") == rel_id:
             target = rel.get("Target", "")
             return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    raise WorkbookRefused("工作簿中没有工作表")
+    raise WorkbookRefused(_("工作簿中没有工作表"))
 
 
 def _column_number(letters: bytes) -> int:
@@ -247,7 +252,7 @@ def _scan_first_sheet(path: Path) -> None:
         try:
             fh: IO[bytes] = zf.open(member)
         except KeyError as exc:
-            raise WorkbookRefused("工作簿中没有工作表") from exc
+            raise WorkbookRefused(_("工作簿中没有工作表")) from exc
         with fh:
             tail = b""
             while chunk := fh.read(_CHUNK):
@@ -258,19 +263,26 @@ def _scan_first_sheet(path: Path) -> None:
                     refs = list(_CELL_REF.finditer(buf, 0, found.start()))
                     if refs:
                         cell = (refs[-1].group(1) + refs[-1].group(2)).decode()
-                    where = f"（单元格{cell}）" if cell else ""
-                    raise WorkbookRefused(f"工作表含有公式{where}：请复制后“选择性粘贴为数值”再导入")
+                    if cell:
+                        raise WorkbookRefused(
+                            _("工作表含有公式（单元格%(cell)s）：请复制后“选择性粘贴为数值”再导入") % {"cell": cell}
+                        )
+                    raise WorkbookRefused(_("工作表含有公式：请复制后“选择性粘贴为数值”再导入"))
                 for wide in _WIDE_CELL.finditer(buf):
                     if _column_number(wide.group(1)) > MAX_COLUMNS:
-                        raise WorkbookRefused(f"工作表列数过多（超过{MAX_COLUMNS}列）")
+                        raise WorkbookRefused(_("工作表列数过多（超过%(n)d列）") % {"n": MAX_COLUMNS})
                 for long_row in _LONG_ROW.finditer(buf):
                     if int(long_row.group(1)) > max_rows:
-                        raise WorkbookRefused(f"工作表行数过多（超过{settings.IMPORT_MAX_ROWS}行），请拆分后导入")
+                        raise WorkbookRefused(
+                            _("工作表行数过多（超过%(n)d行），请拆分后导入") % {"n": settings.IMPORT_MAX_ROWS}
+                        )
                 last_row = None
                 for last_row in _ROW_TAG.finditer(buf, max(0, len(buf) - 4096)):  # noqa: B007
                     pass
                 if last_row and int(last_row.group(1)) > max_rows:
-                    raise WorkbookRefused(f"工作表行数过多（超过{settings.IMPORT_MAX_ROWS}行），请拆分后导入")
+                    raise WorkbookRefused(
+                        _("工作表行数过多（超过%(n)d行），请拆分后导入") % {"n": settings.IMPORT_MAX_ROWS}
+                    )
                 tail = buf[-256:]
 
 
@@ -333,17 +345,19 @@ class SheetReader:
                 self._workbook = CalamineWorkbook.from_path(str(self.path))
                 self._sheet = self._workbook.get_sheet_by_index(0)
         except (CalamineError, IndexError) as exc:
-            raise WorkbookRefused("文件已损坏或已加密，无法读取工作表") from exc
+            raise WorkbookRefused(_("文件已损坏或已加密，无法读取工作表")) from exc
         except BaseException as exc:  # pyo3's PanicException: a malformed file made the reader panic
             if type(exc).__name__ != "PanicException":
                 raise
-            raise WorkbookRefused("文件已损坏，无法读取工作表") from exc
+            raise WorkbookRefused(_("文件已损坏，无法读取工作表")) from exc
         if self.format == XLS:
             # calamine has read the whole .xls already: bound what the rows would produce.
             if self.height > settings.IMPORT_MAX_ROWS + 20:
-                raise WorkbookRefused(f"工作表行数过多（超过{settings.IMPORT_MAX_ROWS}行），请拆分后导入")
+                raise WorkbookRefused(
+                    _("工作表行数过多（超过%(n)d行），请拆分后导入") % {"n": settings.IMPORT_MAX_ROWS}
+                )
             if (self._sheet.width or 0) > MAX_COLUMNS:
-                raise WorkbookRefused(f"工作表列数过多（超过{MAX_COLUMNS}列）")
+                raise WorkbookRefused(_("工作表列数过多（超过%(n)d列）") % {"n": MAX_COLUMNS})
         self.merges = [
             (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (self._sheet.merged_cell_ranges or []) if (r0, c0) != (r1, c1)
         ]
@@ -389,14 +403,18 @@ class SheetReader:
             try:
                 for index, values in enumerate(csv.reader(fh, delimiter=delimiter)):
                     if index >= max_rows:
-                        raise WorkbookRefused(f"文件行数过多（超过{settings.IMPORT_MAX_ROWS}行），请拆分后导入")
+                        raise WorkbookRefused(
+                            _("文件行数过多（超过%(n)d行），请拆分后导入") % {"n": settings.IMPORT_MAX_ROWS}
+                        )
                     while values and not values[-1]:
                         values.pop()
                     if len(values) > MAX_COLUMNS:
-                        raise WorkbookRefused(f"文件第{index + 1}行列数过多（超过{MAX_COLUMNS}列）")
+                        raise WorkbookRefused(
+                            _("文件第%(row)d行列数过多（超过%(n)d列）") % {"row": index + 1, "n": MAX_COLUMNS}
+                        )
                     yield values  # type: ignore[misc]
             except csv.Error as exc:
-                raise WorkbookRefused(f"CSV文件格式错误：{exc}") from exc
+                raise WorkbookRefused(_("CSV文件格式错误：%(error)s") % {"error": exc}) from exc
 
     def _rows_from_a1(self) -> Iterator[Row]:
         """calamine's rows, lazily converted, padded so that indexes count from A1."""
@@ -413,7 +431,7 @@ class SheetReader:
                 row: Row = values if not left else pad + values  # type: ignore[assignment] # a new list per row
                 yield row
         except (CalamineError, *_BROKEN_ZIP) as exc:
-            raise WorkbookRefused("文件已损坏，无法读取工作表") from exc
+            raise WorkbookRefused(_("文件已损坏，无法读取工作表")) from exc
 
     def close(self) -> None:
         if self._workbook is not None:
@@ -473,6 +491,9 @@ def find_header(
         if len(found) > len(best_found):
             best_index, best_found = last, found
     if best_index < 0 or len(best_found) * 2 < len(columns):
-        expected = "、".join(columns)
-        raise WorkbookRefused(f"未找到表头：前{scan}行中没有包含“{expected}”等列的行，请使用导出的模板")
+        expected = _("、").join(columns)
+        raise WorkbookRefused(
+            _("未找到表头：前%(scan)d行中没有包含“%(expected)s”等列的行，请使用导出的模板")
+            % {"scan": scan, "expected": expected}
+        )
     return best_index, best_found

@@ -239,7 +239,8 @@ def checklist_import(
                     result.warnings.append(
                         RowError(
                             parsed.departments[name],
-                            f"部门“{name}”无法识别，未认领该事项：请在部门类别对应中指定本地部门后重新导入",
+                            _("部门“%(name)s”无法识别，未认领该事项：请在部门类别对应中指定本地部门后重新导入")
+                            % {"name": name},
                             value=name,
                         )
                     )
@@ -269,14 +270,18 @@ def checklist_import(
     except Rollback:
         pass
     if result.unknown_departments and refuse_unknown_departments:
-        rows = "；".join(f"{n}（第{parsed.departments[n]}行）" for n in result.unknown_departments)
-        result.message = (
-            f"无法识别的部门：{rows}。未导入：请用 --alias '名称=部门' 对应到已有部门，或加 --create-departments 新建"
+        rows = _("；").join(
+            _("%(name)s（第%(row)d行）") % {"name": n, "row": parsed.departments[n]} for n in result.unknown_departments
         )
+        result.message = _(
+            "无法识别的部门：%(rows)s。未导入：请用 --alias '名称=部门' 对应到已有部门，或加 --create-departments 新建"
+        ) % {"rows": rows}
     elif not parsed.rows:
-        result.message = "没有可导入的事项，未做任何修改"
+        result.message = _("没有可导入的事项，未做任何修改")
     elif atomic and result.errors:
-        result.message = f"有{result.rejected}行被拒绝，已按“全部成功才导入”的要求放弃整个文件，未做任何修改"
+        result.message = _("有%(n)d行被拒绝，已按“全部成功才导入”的要求放弃整个文件，未做任何修改") % {
+            "n": result.rejected
+        }
     elif dry_run:
-        result.message = "预览：以上为将要发生的修改，尚未写入"
+        result.message = _("预览：以上为将要发生的修改，尚未写入")
     return result

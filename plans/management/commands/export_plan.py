@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from plans.exporting import plan_to_dict, plan_to_xlsx
 from plans.models import Plan
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         plan = Plan.objects.select_related("owner").filter(pk=options["plan_id"]).first()
         if plan is None:
-            raise CommandError(f"没有 id 为 {options['plan_id']} 的计划")
+            raise CommandError(_("没有 id 为 %(id)d 的计划") % {"id": options["plan_id"]})
         data = plan_to_dict(plan)
         if options["format"] == "json":
             text = json.dumps(data, ensure_ascii=False, indent=2)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from credit_risk.tables import TableRefusedError
 from plans.departments import place_of
@@ -32,7 +33,7 @@ def find_department(name: str) -> Department:
         or Department.objects.filter(pk__in=DepartmentAlias.objects.filter(name=key).values("department_id")).first()
     )
     if department is None:
-        raise CommandError(f"没有名为“{name}”的部门")
+        raise CommandError(_("没有名为“%(name)s”的部门") % {"name": name})
     return department
 
 
@@ -53,11 +54,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.exists():
-            raise CommandError(f"文件不存在：{path}")
+            raise CommandError(_("文件不存在：%(path)s") % {"path": path})
         owner = find_department(options["owner"])
         given, problems = parse_assignments(PLAN_COLUMNS, options["map"], options["ignore"])
         if problems:
-            raise CommandError("；".join(problems))
+            raise CommandError(_("；").join(problems))
         # what the owner mapped before, then what this command line says
         overrides = plan_column_mappings(owner) | given
         try:
@@ -77,20 +78,23 @@ class Command(BaseCommand):
                 )
         if options["dry_run"] or parsed.unknown_columns:
             for written, target in describe(Header((), 0, parsed.headers), PLAN_COLUMNS):
-                self.stdout.write(f"列 {written} → {target}")
+                self.stdout.write(_("列 %(written)s → %(target)s") % {"written": written, "target": target})
         for message in (*parsed.notes, *(w for t in parsed.tasks for w in t.warnings)):
-            self.stderr.write(f"提示：{message}")
+            self.stderr.write(_("提示：%(warning)s") % {"warning": message})
         for message in parsed.all_errors:
             self.stderr.write(message)
         if parsed.unresolved:
-            self.stderr.write("无法识别的部门：" + "、".join(parsed.unresolved))
+            self.stderr.write(_("无法识别的部门：%(n)s") % {"n": _("、").join(parsed.unresolved)})
             for name in parsed.unresolved:
                 place = place_of(name, owner)
-                self.stderr.write(f"  {name}：新建时为{Level(place.level).label}，{place.region.name}")
+                self.stderr.write(
+                    _("  %(name)s：新建时为%(level)s，%(region)s")
+                    % {"name": name, "level": Level(place.level).label, "region": place.region.name}
+                )
         if parsed.all_errors:
-            raise CommandError(f"{len(parsed.all_errors)} 处错误，未导入")
+            raise CommandError(_("%(n)d 处错误，未导入") % {"n": len(parsed.all_errors)})
         if parsed.unresolved and not options["create_departments"]:
-            raise CommandError("有无法识别的部门，未导入（可加 --create-departments 自动创建）")
+            raise CommandError(_("有无法识别的部门，未导入（可加 --create-departments 自动创建）"))
         if options["dry_run"]:
             return
         try:
@@ -105,7 +109,7 @@ class Command(BaseCommand):
         except PlanImportError as exc:
             for message in exc.messages:
                 self.stderr.write(message)
-            raise CommandError("未导入") from exc
+            raise CommandError(_("未导入")) from exc
         if given:
             plan_column_mappings_save(owner=owner, overrides=given, user=None)
         self.stdout.write(str(plan.pk))

@@ -1,5 +1,7 @@
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from registries.importing.cli import ExportCommand, find_department
 from registries.importing.export import export_items
 from registries.models import ChecklistItem
@@ -15,4 +17,4 @@ class Command(ExportCommand):
             department = find_department(options["department"])
             queryset = queryset.filter(claims__department=department)
         count = registry_export(actor=None, kind="items", queryset=queryset, path=options["file"], writer=export_items)
-        self.stdout.write(f"已导出{count}行到{options['file']}")
+        self.stdout.write(_("已导出%(n)d行到%(file)s") % {"n": count, "file": options["file"]})

@@ -1,5 +1,7 @@
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from registries.importing.cli import ExportCommand, find_department
 from registries.importing.export import export_targets
 from registries.models import Target
@@ -17,4 +19,4 @@ class Command(ExportCommand):
         count = registry_export(
             actor=None, kind="targets", queryset=queryset, path=options["file"], writer=export_targets
         )
-        self.stdout.write(f"已导出{count}行到{options['file']}")
+        self.stdout.write(_("已导出%(n)d行到%(file)s") % {"n": count, "file": options["file"]})

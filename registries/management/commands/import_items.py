@@ -7,6 +7,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from registries.importing.cli import ImportCommand, find_department
 from registries.importing.columns import parse_assignments
@@ -51,11 +52,11 @@ class Command(ImportCommand):
         for item in options["alias"]:
             name, sep, target = item.partition("=")
             if not sep or not name.strip() or not target.strip():
-                problems.append(f"对应关系“{item}”应写作 名称=部门")
+                problems.append(_("对应关系“%(item)s”应写作 名称=部门") % {"item": item})
                 continue
             aliases[name.strip()] = find_department(target.strip())
         if problems:
-            raise CommandError("；".join(problems))
+            raise CommandError(_("；").join(problems))
         result = checklist_import(
             path=options["file"],
             department=department,
@@ -69,18 +70,20 @@ class Command(ImportCommand):
         )
         if options["dry_run"] or result.unknown_columns:
             for line in result.headers:
-                self.stdout.write(f"列 {line}")
+                self.stdout.write(_("列 %(line)s") % {"line": line})
         if result.unknown_columns:
             raise CommandError(result.message)
         for warning in result.warnings:
-            self.stderr.write(f"提示：{warning}")
+            self.stderr.write(_("提示：%(warning)s") % {"warning": warning})
         for created in result.created_departments:
-            self.stdout.write(f"新建部门：{created}")
+            self.stdout.write(_("新建部门：%(name)s") % {"name": created})
         if result.unknown_departments:
             self.stderr.write(
-                "无法识别的部门（其认领未导入）："
-                + "、".join(result.unknown_departments)
-                + "。可用 --alias '名称=部门' 对应到已有部门（记住供以后导入），或加 --create-departments 新建"
+                _(
+                    "无法识别的部门（其认领未导入）：%(names)s。"
+                    "可用 --alias '名称=部门' 对应到已有部门（记住供以后导入），或加 --create-departments 新建"
+                )
+                % {"names": _("、").join(result.unknown_departments)}
             )
         if result.applied and given and department is not None:
             save_mappings(department=department, kind=ImportKind.ITEMS, actor=None, headers=given)
