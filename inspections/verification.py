@@ -58,15 +58,15 @@ def verify_round(draw_round: DrawRound) -> drawing.Verdict:
     return drawing.Verdict(ok=not problems, problems=problems)
 
 
-def auditor_command(draw_round: DrawRound) -> str:
-    """The shell lines an auditor runs to recompute the whole draw, salts and tiers included (every value quoted)."""
+def drawing_args(draw_round: DrawRound) -> list[str]:
+    """`python drawing.py` with the round's files and public values: the start of the citizen's
+    command (publicity/views_draws.py) and of the auditor's. Quote with shlex when joining."""
     pk = draw_round.pk
-    population, drawn, tiers = f"draw-{pk}-population.txt", f"draw-{pk}-drawn.txt", f"draw-{pk}-tiers.txt"
-    args = [
+    return [
         "python",
         "drawing.py",
-        population,
-        drawn,
+        f"draw-{pk}-population.txt",
+        f"draw-{pk}-drawn.txt",
         f"--task={draw_round.task_id}",
         f"--round={draw_round.round_no}",
         f"--commitment={draw_round.commitment}",
@@ -74,8 +74,14 @@ def auditor_command(draw_round: DrawRound) -> str:
         f"--entropy={draw_round.entropy}",
         f"--tiers-digest={draw_round.tiers_digest}",
         f"--seed={draw_round.seed}",
-        f"--tiers={tiers}",
     ]
+
+
+def auditor_command(draw_round: DrawRound) -> str:
+    """The shell lines an auditor runs to recompute the whole draw, salts and tiers included (every value quoted)."""
+    pk = draw_round.pk
+    population, tiers = f"draw-{pk}-population.txt", f"draw-{pk}-tiers.txt"
+    args = [*drawing_args(draw_round), f"--tiers={tiers}"]
     if draw_round.uses_tiers and draw_round.salts_commitment:
         args += [f"--salts-commitment={draw_round.salts_commitment}", f"--salts={drawing.salts_text(draw_round.salts)}"]
     args += [f"--count={tier}={n}" for tier, n in sorted(draw_round.counts.items())]

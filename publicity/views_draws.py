@@ -25,6 +25,7 @@ from inspections import drawing
 from inspections.models import DrawnTarget, DrawRound
 from inspections.population import media_path
 from inspections.selectors import public_rounds
+from inspections.verification import drawing_args
 
 FILES = {"population": "population.txt.gz", "drawn": "drawn.txt"}
 
@@ -45,21 +46,8 @@ def public_salts_commitment(draw_round: DrawRound) -> str:
 
 def verify_command(draw_round: DrawRound) -> str:
     """The shell lines a citizen runs; every value is quoted (the entropy was typed by a witness)."""
-    pk = draw_round.pk
-    population, drawn = f"draw-{pk}-population.txt", f"draw-{pk}-drawn.txt"
-    args = [
-        "python",
-        "drawing.py",
-        population,
-        drawn,
-        f"--task={draw_round.task_id}",
-        f"--round={draw_round.round_no}",
-        f"--commitment={draw_round.commitment}",
-        f"--secret={draw_round.secret}",
-        f"--entropy={draw_round.entropy}",
-        f"--tiers-digest={draw_round.tiers_digest}",
-        f"--seed={draw_round.seed}",
-    ]
+    population = f"draw-{draw_round.pk}-population.txt"
+    args = drawing_args(draw_round)
     lines = [shlex.join(["gunzip", f"{population}.gz"])]
     if draw_round.uses_tiers:
         if salts := public_salts_commitment(draw_round):
