@@ -102,7 +102,7 @@ def load(rows: int) -> None:
                published_at)
             SELECT g, ({task_ids})[1 + g %% {len(tasks)}], g, 1, g,
                    (%(regions)s::text[])[1 + (g * 7) %% {len(REGIONS)}]
-                     || (%(trades)s::text[])[1 + (g * 7919) %% {len(trades)}]
+                     || (%(trades)s::text[])[1 + (g::bigint * 7919) %% {len(trades)}]
                      || (%(industries)s::text[])[1 + (g * 31) %% {len(INDUSTRIES)}]
                      || (%(forms)s::text[])[1 + (g * 13) %% {len(FORMS)}],
                    '91140522' || lpad(g::text, 10, '0'), {YEAR}, '抽查计划', 1, '双随机抽查', '发起',
