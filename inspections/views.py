@@ -15,11 +15,12 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from inspections import drawing, selectors
+from inspections import drawing, round_exports, selectors
 from inspections.forms import DrawStartForm, RedrawForm
 from inspections.models import DrawRound, RoundStatus
 from inspections.population import EXCLUSION_LABELS, media_path
@@ -137,6 +138,53 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             context["salts_text"] = drawing.salts_text(draw_round.salts) if draw_round.uses_tiers else ""
             context["auditor_command"] = auditor_command(draw_round)
     return render(request, "inspections/round_detail.html", context)
+
+
+def _round_export(request: HttpRequest, pk: int) -> round_exports.RoundExport:
+    """A finished round the user may see (the round page's rule), as the export rows."""
+    draw_round = _round_for(request, pk)
+    if not draw_round.is_done:
+        raise Http404
+    see_tiers = _user(request).has_perm("inspections.see_tiers", draw_round)
+    return round_exports.round_export(draw_round, see_tiers=see_tiers)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    return response
+
+
+@registry_view
+def round_list_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _round_export(request, pk)
+    return _xlsx(
+        round_exports.list_workbook(export), f"抽查名单-{export.round.task.name}-第{export.round.round_no}轮.xlsx"
+    )
+
+
+@registry_view
+def round_tasks_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _round_export(request, pk)
+    return _xlsx(
+        round_exports.tasks_workbook(export), f"检查任务单-{export.round.task.name}-第{export.round.round_no}轮.xlsx"
+    )
+
+
+@registry_view
+def round_list_print(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _round_export(request, pk)
+    return render(request, "inspections/round_list_print.html", {"export": export, "round": export.round})
+
+
+@registry_view
+def round_tasks_print(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _round_export(request, pk)
+    return render(
+        request,
+        "inspections/round_tasks_print.html",
+        {"export": export, "round": export.round, "teams": export.teams()},
+    )
 
 
 @registry_view
