@@ -12,12 +12,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from registries import selectors
 from registries.access import get_for_user, registry_view, scoped
+from registries.forms import TargetFilterForm
 from registries.importing import export
 from registries.importing.workbook import WorkbookRefused
 from registries.models import ChecklistItem, ImportJob, ImportKind, Inspector, Target, User
@@ -31,7 +34,7 @@ from registries.services.imports import (
     mapping_choices,
     registry_export,
 )
-from registries.text import CleanTextForm
+from registries.text import CleanTextForm, form_messages
 
 ERRORS_SHOWN = 1000
 
@@ -188,6 +191,16 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
     queryset = model.objects.all()
     if field:
         queryset = scoped(user, queryset, field)
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    if kind == ImportKind.TARGETS and filters:
+        # The target list's export link carries the list's filters: the file holds what the list shows.
+        form = TargetFilterForm(filters, user=user)
+        if not form.is_valid():
+            for message in form_messages(form):
+                messages.error(request, message)
+            return redirect(f"{reverse('registries:target_list')}?{filters.urlencode()}")
+        queryset = selectors.target_list(user=user, **form.filters())
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as tmp:
         path = Path(tmp.name)
     registry_export(actor=user, kind=kind, queryset=queryset, path=path, writer=write)

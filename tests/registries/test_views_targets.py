@@ -188,3 +188,41 @@ def test_it_shows_the_history_of_changes(client, alice, amr):
     assert [e.pgh_label for e in history] == ["update", "insert"]
     assert history[0].pgh_diff["name"] == ["阳城县康乐粮油贸易有限公司", "阳城县康乐粮油有限公司"]
     assert "阳城县康乐粮油贸易有限公司 → 阳城县康乐粮油有限公司" in response.content.decode()
+
+
+def _workbook_strings(response) -> set[str]:
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return {str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row if c is not None}
+
+
+def test_the_export_link_carries_the_lists_filters(client, alice, amr, drc):
+    grain = TargetFactory(name="阳城县康乐粮油贸易有限公司", department=amr)
+    food = TargetFactory(name="阳城县润泽食品有限公司", department=amr)
+    other = TargetFactory(name="阳城县康乐饭店", department=drc)
+    client.force_login(alice)
+
+    page = client.get(LIST, {"q": "康乐", "page": "1"})
+    link = page.context["qs"]
+    assert "q=%E5%BA%B7%E4%B9%90" in link and "page" not in link
+    url = reverse("registries:export", args=["targets"]) + "?" + link
+    assert url.replace("&", "&amp;") in page.content.decode()
+
+    names = _workbook_strings(client.get(url))
+    assert grain.name in names and food.name not in names and other.name not in names
+
+    everything = _workbook_strings(client.get(reverse("registries:export", args=["targets"])))
+    assert {grain.name, food.name} <= everything and other.name not in everything
+
+
+def test_an_export_with_a_bad_filter_says_so_and_sends_no_file(client, alice, amr):
+    TargetFactory(name="阳城县康乐粮油贸易有限公司", department=amr)
+    client.force_login(alice)
+    response = client.get(reverse("registries:export", args=["targets"]), {"kind": "不存在的类型"})
+    assert response.status_code == 302 and response.url.startswith(LIST)
+    follow = client.get(response.url)
+    assert [m.level_tag for m in follow.context["messages"]] == ["error"]
