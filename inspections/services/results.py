@@ -510,6 +510,12 @@ def _result_submit(
     except InspectionError as exc:
         errors.extend(exc.messages)
     checked = _uploads_check(visit, uploads, errors)
+    if errors and checked and len(checked) == len(uploads):
+        # The files were fine but go back with the refused entry: say so, they must be chosen again.
+        errors.append(
+            _("检查结果未提交，所选文件 %(names)s 也未上传：请改正上述问题后重新选择文件再提交")
+            % {"names": "、".join(one.name for one in checked)}
+        )
     if errors:
         raise InspectionError(errors)
     assert entry.completed_on is not None

@@ -101,6 +101,17 @@ def test_it_reports_a_bad_file_together_with_the_entrys_own_problems(world: Worl
     assert not Result.objects.exists() and not Evidence.objects.exists()
 
 
+def test_a_good_photo_sent_with_a_refused_entry_is_named_as_not_uploaded(world: World, ivan: User) -> None:
+    visit = world.visits[0]
+    form = {**_form(world, item1=["0201"]), "evidence": [_photo()]}
+
+    page = _client(ivan).post(reverse("inspections:visit_submit", args=[visit.pk]), form, follow=True)
+
+    text = page.content.decode()
+    assert "写明发现的问题" in text and "所选文件 现场照片.jpg 也未上传" in text
+    assert not Result.objects.exists() and not Evidence.objects.exists()
+
+
 def test_it_refuses_files_beyond_the_limits_with_the_submission(
     world: World, ivan: User, settings: Any, tmp_path: Path
 ) -> None:
