@@ -71,6 +71,42 @@ class ResultEntryForm(CleanTextForm):
         return Entry(data.get("completed_on"), data.get("findings") or "", data.get("items") or {})
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (`<input type="file" multiple>`): a list, empty when none.
+    What a file may be (a photo, a PDF, its size) is the evidence service's rule."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [super(MultipleFileField, self).clean(one, initial) for one in files]
+
+
+EVIDENCE_FILE_ERRORS = {
+    "required": _("请选择要上传的照片或文书"),
+    "empty": _("所选文件是空的，请重新选择"),
+    "invalid": _("所选文件无法读取，请重新选择"),
+}
+
+
+class ResultSubmitForm(ResultEntryForm):
+    """The entry as submitted, with the photos and documents chosen in it but not yet uploaded."""
+
+    evidence = MultipleFileField(label=_("照片与文书"), required=False, error_messages=EVIDENCE_FILE_ERRORS)
+
+
+class EvidenceUploadForm(CleanTextForm):
+    evidence = MultipleFileField(label=_("照片与文书"), error_messages=EVIDENCE_FILE_ERRORS)
+
+
 class CorrectionRequestForm(ResultEntryForm):
     reason = forms.CharField(label=_("更正理由"), max_length=2000, error_messages={"required": _("请填写更正理由")})
 

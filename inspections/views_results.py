@@ -25,9 +25,11 @@ from inspections.errors import InspectionError
 from inspections.forms import (
     CorrectionDecisionForm,
     CorrectionRequestForm,
+    EvidenceUploadForm,
     FollowUpFilterForm,
     FollowUpStepForm,
     ResultEntryForm,
+    ResultSubmitForm,
     VisitDoneForm,
 )
 from inspections.models import (
@@ -167,21 +169,32 @@ def visit_draft(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @rule_required("inspections.record_visits")
 def visit_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The result, with the photos and documents chosen in the form and not yet uploaded (one
+    transaction: a file that is refused refuses the submission, and what was typed stays a draft)."""
     visit = _visit_for(request, pk)
     user = _user(request)
-    form = ResultEntryForm(request.POST)
+    form = ResultSubmitForm(request.POST, request.FILES)
     if not form.is_valid():
         _form_errors(request, form)
+        if not visit.is_entered and user.has_perm("inspections.enter_result", visit):
+            entry_form = ResultEntryForm(request.POST)
+            if entry_form.is_valid():
+                result_services.result_draft_save(visit=visit, user=user, data=entry_form.entry().as_json())
         return redirect("inspections:visit_detail", pk=pk)
     entry = form.entry()
+    uploads = form.cleaned_data["evidence"]
     try:
-        result = result_services.result_submit(visit=visit, user=user, data=entry.as_json())
+        result = result_services.result_submit(visit=visit, user=user, data=entry.as_json(), uploads=uploads)
     except ValidationError as exc:
         # Keep what was typed: the draft holds it for the next attempt.
         if not visit.is_entered:
             result_services.result_draft_save(visit=visit, user=user, data=entry.as_json())
         _error(request, exc)
         return redirect("inspections:visit_detail", pk=pk)
+    if uploads:
+        messages.success(
+            request, _("已随结果上传 %(names)s") % {"names": "、".join(str(upload.name) for upload in uploads)}
+        )
     if result.entered_late:
         messages.success(request, _("检查结果已提交并锁定（已超过录入期限），将依法向社会公示"))
     else:
@@ -209,13 +222,21 @@ def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @rule_required("inspections.record_visits")
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Photos and documents, before the result is submitted. Sent from the entry form (the 上传
+    button posts it here), so what was typed is kept as the draft too."""
     visit = _visit_for(request, pk)
-    files = request.FILES.getlist("files")
-    if not files:
-        messages.error(request, _("请选择要上传的照片或文书"))
-    for upload in files:
+    user = _user(request)
+    if "completed_on" in request.POST and not visit.is_entered and user.has_perm("inspections.enter_result", visit):
+        entry_form = ResultEntryForm(request.POST)
+        if entry_form.is_valid():
+            result_services.result_draft_save(visit=visit, user=user, data=entry_form.entry().as_json())
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("inspections:visit_detail", pk=pk)
+    for upload in form.cleaned_data["evidence"]:
         try:
-            result_services.evidence_add(visit=visit, user=_user(request), upload=upload)
+            result_services.evidence_add(visit=visit, user=user, upload=upload)
         except ValidationError as exc:
             messages.error(
                 request, _("%(name)s：%(errors)s") % {"name": upload.name, "errors": "；".join(exc.messages)}

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,6 +303,64 @@ def _sniff(head: bytes, data: io.BytesIO) -> tuple[str, str, EvidenceKind]:
     return (*IMAGE_FORMATS[image_format], EvidenceKind.PHOTO)
 
 
+@dataclass(frozen=True)
+class _CheckedFile:
+    """An upload whose size and content were checked; not yet stored."""
+
+    name: str
+    content: bytes
+    content_type: str
+    extension: str
+    kind: EvidenceKind
+
+
+def _size_message() -> str:
+    return _("文件大小须在 1 字节至 %(mb)d MB 之间") % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
+
+
+def _count_message() -> str:
+    return _("每次检查最多上传 %(n)d 个文件") % {"n": settings.EVIDENCE_MAX_FILES}
+
+
+def _evidence_check(upload: UploadedFile) -> _CheckedFile:
+    """The upload's content checked by what it is (a photo Pillow can verify, or a PDF), and its size."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    if not upload.size or upload.size > limit:
+        raise InspectionError(_size_message())
+    content = upload.read(limit + 1)
+    if not content or len(content) > limit:
+        raise InspectionError(_size_message())
+    content_type, extension, kind = _sniff(content[:8], io.BytesIO(content))
+    name = Path(upload.name or f"upload.{extension}").name[:255]
+    return _CheckedFile(name, content, content_type, extension, kind)
+
+
+def _evidence_store(*, visit: Visit, user: User, checked: _CheckedFile, written: list[Path]) -> Evidence:
+    """Write the file (recorded in `written`, so a caller whose transaction fails can remove it) and its row."""
+    relative = Path("evidence") / str(visit.pk) / f"{uuid.uuid4().hex}.{checked.extension}"
+    absolute = Path(settings.MEDIA_ROOT) / relative
+    absolute.parent.mkdir(parents=True, exist_ok=True)
+    written.append(absolute)
+    absolute.write_bytes(checked.content)
+    evidence = Evidence.objects.create(
+        visit=visit,
+        kind=checked.kind,
+        content_type=checked.content_type,
+        original_name=checked.name,
+        path=str(relative),
+        size=len(checked.content),
+        sha256=hashlib.sha256(checked.content).hexdigest(),
+        uploaded_by=user,
+    )
+    audit_record(
+        actor=user,
+        action="inspections.evidence_add",
+        obj=evidence,
+        detail={"visit": visit.pk, "sha256": evidence.sha256, "size": evidence.size},
+    )
+    return evidence
+
+
 @transaction.atomic
 def evidence_add(*, visit: Visit, user: User, upload: UploadedFile) -> Evidence:
     """A photo or document for a visit whose result is not yet submitted; stored outside the database."""
@@ -311,40 +369,16 @@ def evidence_add(*, visit: Visit, user: User, upload: UploadedFile) -> Evidence:
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.is_entered:
         raise InspectionError(_("结果已提交，不能再上传材料"))
-    limit = settings.EVIDENCE_MAX_BYTES
-    if not upload.size or upload.size > limit:
-        raise InspectionError(_("文件大小须在 1 字节至 %(mb)d MB 之间") % {"mb": limit // (1024 * 1024)})
     if Evidence.objects.filter(visit=visit).count() >= settings.EVIDENCE_MAX_FILES:
-        raise InspectionError(_("每次检查最多上传 %(n)d 个文件") % {"n": settings.EVIDENCE_MAX_FILES})
-    content = upload.read(limit + 1)
-    if len(content) > limit:
-        raise InspectionError(_("文件大小须在 1 字节至 %(mb)d MB 之间") % {"mb": limit // (1024 * 1024)})
-    content_type, extension, kind = _sniff(content[:8], io.BytesIO(content))
-    relative = Path("evidence") / str(visit.pk) / f"{uuid.uuid4().hex}.{extension}"
-    absolute = Path(settings.MEDIA_ROOT) / relative
-    absolute.parent.mkdir(parents=True, exist_ok=True)
-    absolute.write_bytes(content)
+        raise InspectionError(_count_message())
+    checked = _evidence_check(upload)
+    written: list[Path] = []
     try:
-        evidence = Evidence.objects.create(
-            visit=visit,
-            kind=kind,
-            content_type=content_type,
-            original_name=Path(upload.name or f"upload.{extension}").name[:255],
-            path=str(relative),
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            uploaded_by=user,
-        )
-        audit_record(
-            actor=user,
-            action="inspections.evidence_add",
-            obj=evidence,
-            detail={"visit": visit.pk, "sha256": evidence.sha256, "size": evidence.size},
-        )
+        return _evidence_store(visit=visit, user=user, checked=checked, written=written)
     except Exception:
-        absolute.unlink(missing_ok=True)  # no file without its row
+        for path in written:
+            path.unlink(missing_ok=True)  # no file without its row
         raise
-    return evidence
 
 
 @transaction.atomic
@@ -419,9 +453,48 @@ def _write_version(
     return result
 
 
+def _uploads_check(visit: Visit, uploads: Sequence[UploadedFile], errors: list[str]) -> list[_CheckedFile]:
+    """The files sent with a submission, checked; what is wrong with each goes to `errors`."""
+    if not uploads:
+        return []
+    checked: list[_CheckedFile] = []
+    if Evidence.objects.filter(visit=visit).count() + len(uploads) > settings.EVIDENCE_MAX_FILES:
+        errors.append(_count_message())
+    else:
+        for upload in uploads:
+            try:
+                checked.append(_evidence_check(upload))
+            except InspectionError as exc:
+                errors.append(
+                    _("“%(name)s”未能随结果上传：%(errors)s")
+                    % {"name": Path(upload.name or "").name, "errors": "；".join(exc.messages)}
+                )
+    if len(checked) < len(uploads):
+        errors.append(_("检查结果未提交：请去掉或重新选择上述文件后再提交"))
+    return checked
+
+
+def result_submit(*, visit: Visit, user: User, data: Mapping[str, Any], uploads: Sequence[UploadedFile] = ()) -> Result:
+    """A team member submits the visit's result: version 1, final from now on.
+
+    `uploads` are the photos and documents chosen in the form and sent with it: checked like
+    an upload, stored and attached to the result in the same transaction. One bad file refuses
+    the whole submission (a submitted result cannot take evidence afterwards) and stores nothing.
+    """
+    written: list[Path] = []
+    try:
+        return _result_submit(visit=visit, user=user, data=data, uploads=uploads, written=written)
+    except BaseException:
+        # The transaction rolled back (or never committed): no file without its row.
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
 @transaction.atomic
-def result_submit(*, visit: Visit, user: User, data: Mapping[str, Any]) -> Result:
-    """A team member submits the visit's result: version 1, final from now on."""
+def _result_submit(
+    *, visit: Visit, user: User, data: Mapping[str, Any], uploads: Sequence[UploadedFile], written: list[Path]
+) -> Result:
     _require_team(user, visit)
     # Row lock: two team members submitting at once write one version 1, not two.
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
@@ -430,7 +503,21 @@ def result_submit(*, visit: Visit, user: User, data: Mapping[str, Any]) -> Resul
     today = timezone.localdate()
     entry = entry_from_data(data)
     slots = visit_slots(visit)
-    chosen = _validate(entry, slots, period_start=visit.period_start, fixed_date=visit.visited_on, today=today)
+    errors: list[str] = []
+    chosen: dict[str, list[ResultCategory]] = {}
+    try:
+        chosen = _validate(entry, slots, period_start=visit.period_start, fixed_date=visit.visited_on, today=today)
+    except InspectionError as exc:
+        errors.extend(exc.messages)
+    checked = _uploads_check(visit, uploads, errors)
+    if errors and checked and len(checked) == len(uploads):
+        # The files were fine but go back with the refused entry: say so, they must be chosen again.
+        errors.append(
+            _("检查结果未提交，所选文件 %(names)s 也未上传：请改正上述问题后重新选择文件再提交")
+            % {"names": "、".join(one.name for one in checked)}
+        )
+    if errors:
+        raise InspectionError(errors)
     assert entry.completed_on is not None
     if visit.entry_deadline is None or visit.visited_on is None:
         visit.visited_on = entry.completed_on
@@ -449,6 +536,8 @@ def result_submit(*, visit: Visit, user: User, data: Mapping[str, Any]) -> Resul
     )
     visit.status = VisitStatus.ENTERED
     visit.save(update_fields=["status", "visited_on", "entry_deadline", "deadline_provisional"])
+    for one in checked:
+        _evidence_store(visit=visit, user=user, checked=one, written=written)
     Evidence.objects.filter(visit=visit, result__isnull=True).update(result=result)
     ResultDraft.objects.filter(visit=visit).delete()
     audit_record(
@@ -460,6 +549,7 @@ def result_submit(*, visit: Visit, user: User, data: Mapping[str, Any]) -> Resul
             "completed_on": entry.completed_on,
             "problem_found": result.problem_found,
             "late": result.entered_late,
+            "evidence_sent": len(checked),
         },
     )
     return result

@@ -15,7 +15,7 @@
   function snapshot() {
     var data = {};
     new FormData(form).forEach(function (value, name) {
-      if (name === "csrfmiddlewaretoken" || name === "submit") return;
+      if (name === "csrfmiddlewaretoken" || name === "submit" || typeof value !== "string") return;  // files stay in the input
       (data[name] = data[name] || []).push(value);
     });
     return data;
@@ -23,6 +23,7 @@
 
   function restore(data) {
     Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.type === "file") return;
       if (!el.name || !(el.name in data)) {
         if (el.type === "checkbox" && el.name.indexOf("cat-") === 0) el.checked = false;
         return;

@@ -130,3 +130,34 @@ def test_it_records_results_with_a_photo_locks_them_and_corrects_through_the_lea
     expect(page.locator("#result-v2")).to_contain_text("第 2 版")
     expect(page.locator("#result-v1")).to_contain_text("发现问题待后续处理")
     page.screenshot(path=str(screenshot_dir / "result-corrected-phone.png"), full_page=True)
+
+
+def test_a_photo_chosen_but_not_uploaded_goes_with_the_submission(
+    browser: Browser, live_server: Any, field_visit: Visit, ivan: User, screenshot_dir: Path
+) -> None:
+    base = str(live_server.url)
+    page = _phone(browser, base, ivan)
+    page.goto(f"{base}/inspections/visits/{field_visit.pk}/")
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
+
+    # Chosen first; the autosave that follows sends the form without the photo (no upload on every tick).
+    page.locator("#files").set_input_files(
+        {"name": "现场照片.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes((640, 480))}
+    )
+    first, second = page.locator("fieldset.slot").all()
+    with page.expect_response(_draft_saved, timeout=15_000) as saved:
+        first.get_by_label("未发现问题").check()
+    assert b"JFIF" not in (saved.value.request.post_data_buffer or b"")
+    with page.expect_response(_draft_saved, timeout=15_000):
+        second.get_by_label("未发现问题").check()
+    assert not Evidence.objects.exists()
+
+    # Submitted without pressing 上传: the photo is on the submitted result.
+    page.get_by_role("button", name=re.compile("提交结果")).click()
+    expect(page.get_by_text(re.compile("检查结果已提交并锁定"))).to_be_visible()
+    expect(page.get_by_text("已随结果上传 现场照片.jpg")).to_be_visible()
+    expect(page.locator("#result-v1 ul.evidence img")).to_have_count(1)
+    result = Result.objects.get()
+    assert Evidence.objects.get().result == result and not result.problem_found
+    page.screenshot(path=str(screenshot_dir / "result-submitted-with-photo-phone.png"), full_page=True)

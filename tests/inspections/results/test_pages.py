@@ -101,7 +101,7 @@ def test_it_serves_evidence_only_to_who_may_see_the_visit(world: World, ivan: Us
     visit = world.visits[0]
     upload = io.BytesIO(jpeg_bytes())
     upload.name = "现场照片.jpg"
-    client.post(reverse("inspections:evidence_upload", args=[visit.pk]), {"files": [upload]})
+    client.post(reverse("inspections:evidence_upload", args=[visit.pk]), {"evidence": [upload]})
     evidence = Evidence.objects.get()
 
     url = reverse("inspections:evidence_file", args=[evidence.pk])
