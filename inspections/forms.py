@@ -213,11 +213,21 @@ class CalendarYearForm(CleanTextForm):
         return self._days("makeup")
 
 
+OUT_OF_WINDOW_REASON_LABEL = _("检查期外抽取理由")
+
+
+class DrawOpenForm(CleanTextForm):
+    """Opening a round: a reason is required (by the service) only outside the task's window."""
+
+    out_of_window_reason = forms.CharField(label=OUT_OF_WINDOW_REASON_LABEL, required=False, max_length=2000)
+
+
 class DrawStartForm(CleanTextForm):
-    """A witness's entropy, mixed into the draw's seed (optional)."""
+    """A witness's entropy, mixed into the draw's seed (optional); the reason outside the window."""
 
     entropy = forms.CharField(label=_("见证人随机输入"), required=False, max_length=200)
     witness = forms.BooleanField(required=False)
+    out_of_window_reason = forms.CharField(label=OUT_OF_WINDOW_REASON_LABEL, required=False, max_length=2000)
 
 
 class RedrawForm(CleanTextForm):

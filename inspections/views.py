@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inspections import drawing, round_exports, selectors
-from inspections.forms import DrawStartForm, RedrawForm
+from inspections.forms import DrawOpenForm, DrawStartForm, RedrawForm
 from inspections.models import DrawRound, RoundStatus
 from inspections.population import EXCLUSION_LABELS, media_path
 from inspections.services import draws as draw_services
@@ -87,6 +87,7 @@ def task_draws(request: HttpRequest, task_id: int) -> HttpResponse:
             "rounds": selectors.task_rounds(task),
             "can_start": user.has_perm("inspections.start_draw", task),
             "visits_saved": selectors.visits_saved(task.plan),
+            "window": draw_services.draw_window(task),
         },
     )
 
@@ -96,8 +97,14 @@ def task_draws(request: HttpRequest, task_id: int) -> HttpResponse:
 def round_open(request: HttpRequest, task_id: int) -> HttpResponse:
     user = _user(request)
     task = get_object_or_404(_tasks(user), pk=task_id)
+    form = DrawOpenForm(request.POST)
+    if not form.is_valid():
+        _error(request, ValidationError(form_messages(form)))
+        return redirect("inspections:task_draws", task_id=task.pk)
     try:
-        draw_round = draw_services.draw_round_open(task=task, user=user)
+        draw_round = draw_services.draw_round_open(
+            task=task, user=user, out_of_window_reason=form.cleaned_data["out_of_window_reason"]
+        )
     except ValidationError as exc:
         _error(request, exc)
         return redirect("inspections:task_draws", task_id=task.pk)
@@ -117,6 +124,7 @@ def _round_context(request: HttpRequest, draw_round: DrawRound) -> dict[str, obj
         "round": draw_round,
         "task": draw_round.task,
         "can_start": user.has_perm("inspections.start_draw", draw_round.task),
+        "window": draw_services.draw_window(draw_round.task),
         "see_tiers": see_tiers,
         "tier_counts": counts,
         "exclusions": [(EXCLUSION_LABELS.get(k, k), n) for k, n in draw_round.exclusions.items()],
@@ -211,7 +219,10 @@ def round_start(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             draw_round = draw_services.draw_round_start(
-                draw_round=draw_round, user=_user(request), entropy=form.cleaned_data["entropy"]
+                draw_round=draw_round,
+                user=_user(request),
+                entropy=form.cleaned_data["entropy"],
+                out_of_window_reason=form.cleaned_data["out_of_window_reason"],
             )
         except ValidationError as exc:
             _error(request, exc)

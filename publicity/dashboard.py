@@ -14,6 +14,7 @@ is for staff who plan draws and for the office, never public.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -42,7 +43,7 @@ from inspections.models import (
     VisitStatus,
 )
 from inspections.population import effective_rounds
-from plans.models import PlanStatus, Task
+from plans.models import TASK_END_DEADLINE, PlanStatus, Task
 from publicity.models import FairnessCheck, PublicationIssue, PublishedResult, YearGoals
 from registries.models import MARKET_ENTITY_KINDS, Department, Target, TargetKind, TargetStatus
 
@@ -66,7 +67,8 @@ class Row:
     tasks_planned: int = 0
     tasks_started: int = 0
     tasks_finished: int = 0
-    tasks_not_started: int = 0  # the period has begun and no draw
+    tasks_not_started: int = 0  # the window is open and no draw yet
+    tasks_expired: int = 0  # the window has ended without a draw
     tasks_tiered: int = 0
     tasks_tierable: int = 0  # started tasks drawing market entities: the ones tiers apply to
     drawn: int = 0
@@ -189,6 +191,7 @@ class Figures:
             "tier_use": tier_use is not None and tier_use < self.goals.tier_use,
             "tier_use_drawn": row.tier_use_drawn is not None and row.tier_use_drawn < self.goals.tier_use,
             "not_started": row.tasks_not_started > 0,
+            "expired": row.tasks_expired > 0,
             "follow_ups": row.follow_ups_overdue > 0,
         }
 
@@ -242,6 +245,20 @@ def year_rounds(year: int, department_id: int | None = None) -> QuerySet[DrawRou
 
 def period_started(task_start_month: int | None, year: int, today: dt.date) -> bool:
     return today >= dt.date(year, task_start_month or 1, 1)
+
+
+def period_ended(task_end_month: int | None, year: int, today: dt.date) -> bool:
+    """The task's window (to the end of its last month, 20 December at the latest) is over."""
+    end_month = task_end_month or 12
+    end = min(dt.date(year, end_month, calendar.monthrange(year, end_month)[1]), dt.date(year, *TASK_END_DEADLINE))
+    return today > end
+
+
+def undrawn_state(start_month: int | None, end_month: int | None, year: int, today: dt.date) -> str:
+    """Of a task not drawn: "expired" (window ended), "not_started" (window open) or "" (not open yet)."""
+    if period_ended(end_month, year, today):
+        return "expired"
+    return "not_started" if period_started(start_month, year, today) else ""
 
 
 def task_pending() -> Exists:
@@ -306,7 +323,7 @@ class _Rows:
 class _Year:
     """The year's tasks and effective rounds, read once (a few hundred rows)."""
 
-    tasks: Sequence[tuple[int, int | None, int | None, int | None, list[str] | None]]
+    tasks: Sequence[tuple[int, int | None, int | None, int | None, int | None, list[str] | None]]
     rounds: list[DrawRound]
 
     @property
@@ -324,7 +341,9 @@ class _Year:
 
 def _year(year: int, dept_id: int | None) -> _Year:
     tasks = list(
-        year_tasks(year, dept_id).values_list("pk", "initiator_id", "start_month", "times_per_year", "scope_kinds")
+        year_tasks(year, dept_id).values_list(
+            "pk", "initiator_id", "start_month", "end_month", "times_per_year", "scope_kinds"
+        )
     )
     rounds = list(
         year_rounds(year, dept_id)
@@ -357,7 +376,7 @@ def _count_tasks(rows: _Rows, data: _Year, *, year: int, today: dt.date) -> None
     for r in data.rounds:
         rounds_of[r.task_id].append(r)
     tierable = data.tierable
-    for pk, initiator, start_month, times, _kinds in data.tasks:
+    for pk, initiator, start_month, end_month, times, _kinds in data.tasks:
         task_rounds = rounds_of.get(pk, [])
         for target_row in rows.both(initiator):
             target_row.tasks_planned += 1
@@ -369,8 +388,10 @@ def _count_tasks(rows: _Rows, data: _Year, *, year: int, today: dt.date) -> None
                 target_row.tasks_finished += len(task_rounds) >= (times or 1) and not any(
                     r.pk in pending_rounds for r in task_rounds
                 )
-            elif period_started(start_month, year, today):
-                target_row.tasks_not_started += 1
+            else:
+                state = undrawn_state(start_month, end_month, year, today)
+                target_row.tasks_not_started += state == "not_started"
+                target_row.tasks_expired += state == "expired"
 
 
 def _count_drawn(rows: _Rows, data: _Year) -> None:
@@ -590,7 +611,8 @@ DRILLS = {
     "tasks_planned": gettext_lazy("计划任务"),
     "tasks_started": gettext_lazy("已启动任务"),
     "tasks_finished": gettext_lazy("已完成任务"),
-    "tasks_not_started": gettext_lazy("到期未启动任务"),
+    "tasks_not_started": gettext_lazy("检查期已开始仍未抽取"),
+    "tasks_expired": gettext_lazy("检查期已结束仍未抽取"),
     "visits_done": gettext_lazy("已完成检查"),
     "visits_overdue": gettext_lazy("逾期未录入结果"),
     "entered_late": gettext_lazy("逾期录入结果"),
@@ -617,11 +639,11 @@ def drill_rows(*, key: str, year: int, today: dt.date, department_id: int | None
             return tasks.filter(started=True)
         if key == "tasks_finished":
             return tasks.filter(started=True, pending=False, rounds__gte=rounds_due())
-        if key == "tasks_not_started":
-            month_now = today.month if today.year == year else (12 if today.year > year else 0)
-            return tasks.filter(started=False).filter(
-                Q(start_month__lte=month_now) | Q(start_month__isnull=True, plan__year__lte=today.year)
-            )
+        if key in ("tasks_not_started", "tasks_expired"):
+            # The same rule as the counts (a few hundred tasks a year): the window's state per task.
+            undrawn = tasks.filter(started=False).values_list("pk", "start_month", "end_month", "plan__year")
+            pks = [pk for pk, start, end, y in undrawn if undrawn_state(start, end, y, today) == key[len("tasks_") :]]
+            return tasks.filter(pk__in=pks)
         return tasks
     visits = Visit.objects.filter(coverage__drawn__round_id__in=round_ids).distinct().select_related("target")
     if key == "visits_done":

@@ -27,6 +27,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("tasks_started", "已启动任务数"),
     ("tasks_finished", "已完成任务数"),
     ("tasks_not_started", "到期未启动任务数"),
+    ("tasks_expired", "检查期已结束仍未抽取任务数"),
     ("drawn", "抽取对象数"),
     ("visits_done", "已检查户次"),
     ("visits_saved", "合并检查减少户次"),
@@ -55,6 +56,7 @@ GOAL_OF = {
     "tier_use_tasks": "tier_use",
     "tier_use_drawn": "tier_use_drawn",
     "tasks_not_started": "not_started",
+    "tasks_expired": "expired",
     "follow_ups_overdue": "follow_ups",
 }
 
@@ -94,6 +96,7 @@ def _figures_sheet(ws: Worksheet, figures: Figures) -> None:
         ("已启动任务数", t.tasks_started, ""),
         ("已完成任务数", t.tasks_finished, ""),
         ("到期未启动任务数", t.tasks_not_started, "0"),
+        ("检查期已结束仍未抽取任务数", t.tasks_expired, "0"),
         ("抽取对象数", t.drawn, ""),
         ("已检查户次", t.visits_done, ""),
         ("合并检查减少户次（进一次门，查多项事）", t.visits_saved, ""),
@@ -187,6 +190,8 @@ def report_to_xlsx(figures: Figures, *, kind: str, tasks: list[dict[str, Any]]) 
     problems = []
     if missed["not_started"]:
         problems.append(f"{t.tasks_not_started} 项任务已到检查期限开始时间仍未抽取。")
+    if missed["expired"]:
+        problems.append(f"{t.tasks_expired} 项任务检查期已结束仍未抽取。")
     if missed["coverage"]:
         problems.append("企业抽查覆盖率未达到目标。")
     if missed["entry"]:

@@ -28,7 +28,7 @@ from inspections.models import FollowUp, FollowUpStatus, TeamMember, Visit, Visi
 from inspections.population import effective_rounds
 from inspections.workdays import add_working_days
 from plans.models import PUBLISH_DEADLINE, TASK_END_DEADLINE, Plan, PlanStatus, Task
-from publicity.dashboard import rounds_drawn, rounds_due, task_pending, year_tasks
+from publicity.dashboard import period_ended, rounds_drawn, rounds_due, task_pending, year_tasks
 from publicity.services import office_users, publications_sweep
 from registries.models import Notification, NotificationLevel, Role, User
 from registries.services.notifications import notify
@@ -208,7 +208,11 @@ def tasks_without_draw_check(today: dt.date) -> int:
         tasks,
         kind="task-no-draw",
         level=NotificationLevel.WARNING,
-        title=lambda t: f"抽查任务检查期已开始仍未抽取：{t.name}",
+        title=lambda t: (
+            f"抽查任务检查期已结束仍未抽取：{t.name}"
+            if period_ended(t.end_month, t.plan.year, today)
+            else f"抽查任务检查期已开始仍未抽取：{t.name}"
+        ),
         body=lambda t: f"{t.plan.title} 第{t.number}项任务“{t.name}”自 {t.start_month or 1} 月开始，尚未抽取检查对象。",
     )
 

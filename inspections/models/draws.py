@@ -80,6 +80,8 @@ class DrawRound(models.Model):
     population_file = models.CharField(_("对象名单文件"), max_length=255, blank=True)
     started_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("发起人"))
     reason = models.TextField(_("重新抽取理由"), blank=True)
+    # Why a round was opened or started outside its task's inspection window (empty: inside it).
+    out_of_window_reason = models.TextField(_("检查期外抽取理由"), blank=True)
     redraw_of = models.OneToOneField(
         "self", models.PROTECT, null=True, blank=True, related_name="redrawn_by", verbose_name=_("重新抽取自")
     )

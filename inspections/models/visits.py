@@ -64,6 +64,28 @@ class Visit(models.Model):
     def is_entered(self) -> bool:
         return self.status == VisitStatus.ENTERED
 
+    def is_window_missed(self, today: dt.date | None = None) -> bool:
+        """Not visited and the last day of its inspection window has passed (检查期已过)."""
+        return self.status == VisitStatus.PLANNED and self.period_end < (today or timezone.localdate())
+
+    @property
+    def window_missed(self) -> bool:
+        return self.is_window_missed()
+
+    @property
+    def status_label(self) -> str:
+        """The status as lists show it: 检查期已过 instead of 待检查 once the window has passed."""
+        if self.window_missed:
+            return str(_("检查期已过"))
+        return str(self.get_status_display())
+
+    @property
+    def status_badge(self) -> str:
+        """The badge class of `status_label`."""
+        if self.window_missed:
+            return "bad"
+        return "good" if self.status == VisitStatus.ENTERED else ""
+
     def working_days_left(self, today: dt.date | None = None) -> int | None:
         """Working days until the entry deadline (negative: late), None before the visit or once entered."""
         from inspections.workdays import working_days_between

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,8 +26,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from credit_risk.allocation import ALL_TIERS, allocate
 from inspections import drawing
 from inspections.bulk import insert_rows
+from inspections.errors import InspectionError
 from inspections.models import DrawnTarget, DrawRound, RoundStatus
-from inspections.population import DrawError, frozen_population, write_files
+from inspections.population import DrawError, frozen_population, task_period, write_files
 from plans.models import Task
 from plans.selectors import DEFAULT_POLICY
 from registries.access import require_perm
@@ -40,12 +42,70 @@ ENTROPY_PUNCTUATION = frozenset(" -_.:/,#+")
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class DrawWindow:
+    """A task's inspection window (its months in the plan's year) seen from one day."""
+
+    start: dt.date
+    end: dt.date
+    today: dt.date
+
+    @property
+    def not_open_yet(self) -> bool:
+        return self.today < self.start
+
+    @property
+    def closed(self) -> bool:
+        return self.today > self.end
+
+    @property
+    def outside(self) -> bool:
+        return self.not_open_yet or self.closed
+
+    def explanation(self) -> str:
+        """Why a reason is asked for (empty inside the window)."""
+        values = {"start": f"{self.start:%Y-%m-%d}", "end": f"{self.end:%Y-%m-%d}", "today": f"{self.today:%Y-%m-%d}"}
+        if self.not_open_yet:
+            return _("该任务的检查期为 %(start)s 至 %(end)s，今天（%(today)s）检查期尚未开始") % values
+        if self.closed:
+            return _("该任务的检查期为 %(start)s 至 %(end)s，今天（%(today)s）检查期已结束") % values
+        return ""
+
+    def audit_detail(self, reason: str) -> dict[str, str]:
+        return {
+            "window": f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}",
+            "today": f"{self.today:%Y-%m-%d}",
+            "reason": reason,
+        }
+
+
+def draw_window(task: Task, today: dt.date | None = None) -> DrawWindow:
+    start, end = task_period(task)
+    return DrawWindow(start=start, end=end, today=today or timezone.localdate())
+
+
+def _out_of_window_reason(window: DrawWindow, reason: str) -> str:
+    """The reason for drawing outside the window (refused without one); empty inside the window."""
+    if not window.outside:
+        return ""
+    reason = reason.strip()
+    if not reason:
+        raise InspectionError([window.explanation(), _("在检查期外抽取必须填写理由（将记入审计日志）")])
+    return reason
+
+
 def _next_round_no(task: Task) -> int:
     return (DrawRound.objects.filter(task=task).aggregate(n=Max("round_no"))["n"] or 0) + 1
 
 
 def _create_round(
-    *, task: Task, user: User, draw_no: int, reason: str = "", redraw_of: DrawRound | None = None
+    *,
+    task: Task,
+    user: User,
+    draw_no: int,
+    reason: str = "",
+    redraw_of: DrawRound | None = None,
+    out_of_window_reason: str = "",
 ) -> DrawRound:
     """A round committed to a fresh secret and fresh per-tier salts (used when the draw is tiered)."""
     secret = drawing.new_secret()
@@ -66,15 +126,19 @@ def _create_round(
                 started_by=user,
                 reason=reason,
                 redraw_of=redraw_of,
+                out_of_window_reason=out_of_window_reason,
             )
     except IntegrityError as exc:
         raise ValidationError(_("该任务的这一轮次刚由他人生成，未重复生成；请刷新页面查看")) from exc
 
 
 @transaction.atomic
-def draw_round_open(*, task: Task, user: User) -> DrawRound:
-    """A new round with a fresh secret; only its commitment is shown until the visits are done."""
+def draw_round_open(*, task: Task, user: User, out_of_window_reason: str = "") -> DrawRound:
+    """A new round with a fresh secret; only its commitment is shown until the visits are done.
+    Outside the task's inspection window only with a reason, stored on the round and audited."""
     require_perm(user, "inspections.start_draw", task)
+    window = draw_window(task)
+    out_of_window_reason = _out_of_window_reason(window, out_of_window_reason)
     # 一公开: a draw follows the published plan; a draft's tasks are not public yet.
     if not task.plan.is_public:
         raise ValidationError(_("年度抽查计划尚未公布，不能抽取；请先公布计划"))
@@ -87,7 +151,14 @@ def draw_round_open(*, task: Task, user: User) -> DrawRound:
         )
     # The number comes from the count just checked: a parallel request that counted the same
     # rounds gets the same number, and the database refuses the second one.
-    draw_round = _create_round(task=task, user=user, draw_no=rounds + 1)
+    draw_round = _create_round(task=task, user=user, draw_no=rounds + 1, out_of_window_reason=out_of_window_reason)
+    if out_of_window_reason:
+        audit_record(
+            actor=user,
+            action="inspections.draw_outside_window",
+            obj=draw_round,
+            detail={"step": "open", **window.audit_detail(out_of_window_reason)},
+        )
     audit_record(
         actor=user,
         action="inspections.draw_open",
@@ -121,9 +192,16 @@ def draw_round_redraw(*, draw_round: DrawRound, user: User, reason: str) -> Draw
 
 
 @transaction.atomic
-def draw_round_start(*, draw_round: DrawRound, user: User, entropy: str = "") -> DrawRound:
-    """The witness's public entropy is fixed and the draw is queued (enqueued on commit)."""
+def draw_round_start(
+    *, draw_round: DrawRound, user: User, entropy: str = "", out_of_window_reason: str = ""
+) -> DrawRound:
+    """The witness's public entropy is fixed and the draw is queued (enqueued on commit).
+    Outside the task's inspection window only with a reason (given now or when the round was opened)."""
     require_perm(user, "inspections.start_draw", draw_round.task)
+    window = draw_window(draw_round.task)
+    out_of_window_reason = _out_of_window_reason(
+        window, out_of_window_reason.strip() or draw_round.out_of_window_reason
+    )
     entropy = entropy.strip()
     if len(entropy) > ENTROPY_MAX or not all(c.isalnum() or c in ENTROPY_PUNCTUATION for c in entropy):
         raise ValidationError(
@@ -131,10 +209,22 @@ def draw_round_start(*, draw_round: DrawRound, user: User, entropy: str = "") ->
         )
     # Conditional update: of two clicks on "start" only one moves the round on.
     moved = DrawRound.objects.filter(pk=draw_round.pk, status__in=[RoundStatus.OPEN, RoundStatus.FAILED]).update(
-        status=RoundStatus.QUEUED, entropy=entropy, queued_at=timezone.now(), enqueued_at=None, error=""
+        status=RoundStatus.QUEUED,
+        entropy=entropy,
+        queued_at=timezone.now(),
+        enqueued_at=None,
+        error="",
+        out_of_window_reason=out_of_window_reason or draw_round.out_of_window_reason,
     )
     draw_round.refresh_from_db()
     if moved:
+        if out_of_window_reason:
+            audit_record(
+                actor=user,
+                action="inspections.draw_outside_window",
+                obj=draw_round,
+                detail={"step": "start", **window.audit_detail(out_of_window_reason)},
+            )
         audit_record(actor=user, action="inspections.draw_start", obj=draw_round, detail={"entropy": entropy})
         round_id = draw_round.pk
         transaction.on_commit(lambda: draw_round_enqueue(round_id))

@@ -288,7 +288,8 @@ class DemoActivity:
 
         user = self.staff[task.initiator_id] if task.initiator_id in self.staff else self.staff[self.amr.pk]
         start, _end = task_period(task)
-        with on_day(start - dt.timedelta(days=5)):
+        # Drawn on the first day of the task's window (outside it a draw needs a reason).
+        with on_day(start):
             draw_round = draw_round_open(task=task, user=user)
             draw_round_start(draw_round=draw_round, user=user, entropy=f"{self.year} 体彩 {task.pk:02d} 07 19")
             draw_round = draw_round_run(round_id=draw_round.pk)

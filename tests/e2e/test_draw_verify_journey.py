@@ -24,7 +24,8 @@ from tests.inspections.draw_fixtures import make_officers, make_targets, make_ta
 def _published_round(alice: User, *, uses_tiers: bool, number: int) -> DrawRound:
     assert alice.department is not None
     task = make_task(alice.department, number=number, uses_tiers=uses_tiers, percent="15")
-    draw_round = draw_round_open(task=task, user=alice)
+    # The reason counts only outside the task's window (March–October), whatever today is.
+    draw_round = draw_round_open(task=task, user=alice, out_of_window_reason="端到端测试：检查期外补抽")
     draw_round_start(draw_round=draw_round, user=alice, entropy="2026-11-23 体彩 5 8 1")
     done = draw_round_run(round_id=draw_round.pk)
     Visit.objects.update(status=VisitStatus.DONE, visited_on=dt.date.today())

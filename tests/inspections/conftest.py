@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from credit_risk.models import TierPolicy
 from plans.models import Task
 from registries.models import User
-from tests.inspections.draw_fixtures import make_officers, make_targets, make_task
+from tests.inspections.draw_fixtures import YEAR, make_officers, make_targets, make_task
+
+# A day inside the tasks' default window (March–October of YEAR): outside its window a draw
+# needs a reason (tests/inspections/test_draw_window.py), which the other tests do not give.
+INSIDE_WINDOWS = dt.datetime(YEAR, 6, 15, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _inside_draw_windows(time_machine) -> None:  # type: ignore[no-untyped-def]
+    """Every test here starts on 15 June of YEAR (time ticks on); a test moves it as it needs."""
+    time_machine.move_to(INSIDE_WINDOWS, tick=True)
 
 
 @pytest.fixture

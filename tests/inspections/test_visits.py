@@ -59,14 +59,16 @@ def test_it_merges_overlapping_tasks_into_one_visit(two_tasks: tuple[Task, Task]
     assert visits_saved(second.plan) == 6
 
 
-def test_it_keeps_visits_apart_when_periods_do_not_overlap(alice: User) -> None:
+def test_it_keeps_visits_apart_when_periods_do_not_overlap(alice: User, time_machine) -> None:  # type: ignore[no-untyped-def]
     assert alice.department is not None
     make_targets(4, alice.department, tiers="-")
     make_officers(4, alice.department)
     spring = make_task(alice.department, number=1, uses_tiers=False, percent="100", start_month=3, end_month=4)
     autumn = make_task(alice.department, number=2, uses_tiers=False, percent="100", start_month=9, end_month=10)
 
+    time_machine.move_to(dt.datetime(YEAR, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     _drawn(spring, alice)
+    time_machine.move_to(dt.datetime(YEAR, 9, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     _drawn(autumn, alice)
 
     assert Visit.objects.count() == 8

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import time_machine
 from PIL import Image
 
 from inspections.models import DrawRound
@@ -53,9 +56,12 @@ def drawn_grain_task(
         task_type=TaskType.INTERNAL,
     )
     task.items.set([v.item for v in versions])
-    draw_round = draw_round_open(task=task, user=staff)
-    draw_round_start(draw_round=draw_round, user=staff)
-    return task, draw_round_run(round_id=draw_round.pk), officers, [v.item for v in versions]
+    # Drawn on the window's first day (outside it a draw needs a reason), whatever day the test is on.
+    with time_machine.travel(dt.datetime(year, start_month, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        draw_round = draw_round_open(task=task, user=staff)
+        draw_round_start(draw_round=draw_round, user=staff)
+        draw_round = draw_round_run(round_id=draw_round.pk)
+    return task, draw_round, officers, [v.item for v in versions]
 
 
 def jpeg_bytes(size: tuple[int, int] = (64, 48)) -> bytes:
