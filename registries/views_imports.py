@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from registries import selectors
 from registries.access import get_for_user, registry_view, scoped
-from registries.forms import TargetFilterForm
+from registries.forms import InspectorFilterForm, ItemFilterForm, TargetFilterForm
 from registries.importing import export
 from registries.importing.workbook import WorkbookRefused
 from registries.models import ChecklistItem, ImportJob, ImportKind, Inspector, Target, User
@@ -181,6 +181,13 @@ EXPORTS: dict[str, tuple[type[Any], Callable[..., int], str | None]] = {
     "items": (ChecklistItem, export.export_items, None),
 }
 
+# Each export's list: the filter form it shares with the list page, and where a refused filter goes back to.
+EXPORT_FILTERS: dict[str, tuple[type[Any], str]] = {
+    "targets": (TargetFilterForm, "registries:target_list"),
+    "inspectors": (InspectorFilterForm, "registries:inspector_list"),
+    "items": (ItemFilterForm, "registries:item_list"),
+}
+
 
 @registry_view
 def export_download(request: HttpRequest, kind: str) -> HttpResponse:
@@ -193,14 +200,21 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
         queryset = scoped(user, queryset, field)
     filters = request.GET.copy()
     filters.pop("page", None)
-    if kind == ImportKind.TARGETS and filters:
-        # The target list's export link carries the list's filters: the file holds what the list shows.
-        form = TargetFilterForm(filters, user=user)
+    if filters:
+        # A list's export link carries the list's filters: the file holds what the list shows.
+        form_class, list_name = EXPORT_FILTERS[kind]
+        form = form_class(filters, user=user)
         if not form.is_valid():
             for message in form_messages(form):
                 messages.error(request, message)
-            return redirect(f"{reverse('registries:target_list')}?{filters.urlencode()}")
-        queryset = selectors.target_list(user=user, **form.filters())
+            return redirect(f"{reverse(list_name)}?{filters.urlencode()}")
+        if kind == ImportKind.TARGETS:
+            queryset = selectors.target_list(user=user, **form.filters())
+        elif kind == ImportKind.INSPECTORS:
+            queryset = selectors.inspector_list(user=user, **form.filters())
+        else:
+            shown = selectors.item_list(user=user, **form.filters()).values("item_id")
+            queryset = queryset.filter(pk__in=shown)
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as tmp:
         path = Path(tmp.name)
     registry_export(actor=user, kind=kind, queryset=queryset, path=path, writer=write)
