@@ -21,6 +21,7 @@ urlpatterns = [
     path("draws/<int:pk>/tiers.txt.gz", views.round_tiers_file, name="round_tiers_file"),
     path("visits/", views.my_visits, name="my_visits"),
     path("visits/<int:pk>/", views_results.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/record/", views_results.visit_record, name="visit_record"),
     path("visits/<int:pk>/done/", views_results.visit_done, name="visit_done"),
     path("visits/<int:pk>/draft/", views_results.visit_draft, name="visit_draft"),
     path("visits/<int:pk>/submit/", views_results.visit_submit, name="visit_submit"),

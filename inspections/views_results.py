@@ -134,6 +134,22 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "inspections/visit_detail.html", context)
 
 
+@rule_required("inspections.view_visits")
+def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable inspection record (检查记录) of a visit: internal, so the findings are on it.
+    Whoever may see the visit page may print it (the same lookup, the same 403/404)."""
+    visit = _visit_for(request, pk)
+    results = list(selectors.visit_results(visit))
+    context: dict[str, object] = {
+        "visit": visit,
+        "current": results[0] if results else None,
+        "team": selectors.visit_teams(visit),
+        "tasks": result_services.visit_slots(visit),
+        "printed_at": timezone.localtime(),
+    }
+    return render(request, "inspections/visit_record.html", context)
+
+
 def visit_corrections(visit: Visit) -> list[Correction]:
     return list(
         Correction.objects.filter(result__visit=visit)

@@ -286,6 +286,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "inspections:visit_done": lambda w: {"pk": _draw_round(w).drawn.get().coverage.visit_id},
     # Results, corrections and follow-up.
     "inspections:visit_detail": lambda w: {"pk": _results(w)["visit"]},
+    "inspections:visit_record": lambda w: {"pk": _results(w)["visit"]},
     "inspections:visit_draft": lambda w: {"pk": _results(w)["visit"]},
     "inspections:visit_submit": lambda w: {"pk": _results(w)["visit"]},
     "inspections:evidence_upload": lambda w: {"pk": _results(w)["visit"]},
@@ -328,6 +329,7 @@ BOB_EXPECTS: dict[tuple[str, str], int] = {
     ("POST", "credit_risk:observation_set"): 404,
     ("POST", "registries:item_edit"): 403,
     ("GET", "inspections:visit_detail"): 404,
+    ("GET", "inspections:visit_record"): 404,
     ("GET", "inspections:evidence_file"): 404,
     ("GET", "inspections:correction_detail"): 404,
     ("GET", "inspections:follow_up_detail"): 404,
