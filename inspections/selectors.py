@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -246,6 +246,8 @@ def _card(visit: Visit, calendar: WorkingDays, today: dt.date) -> VisitCard:
 # --- the workbench: what each person must do today --------------------------------------------
 
 CLOSING_DAYS = 15
+# The navigation counts to-dos up to this many (and shows 99+ beyond).
+TODO_CAP = 99
 
 
 def inspector_todos(user: User, today: dt.date) -> dict[str, list[VisitCard]]:
@@ -351,27 +353,28 @@ def task_window_end(task: Task) -> dt.date:
     return task_period(task)[1]
 
 
-def todo_count(user: User, today: dt.date) -> int:
-    """How many to-dos of the inspections app the user has, in one query (for the navigation)."""
+def todo_count(user: User, today: dt.date, cap: int = TODO_CAP) -> int:
+    """How many to-dos of the inspections app the user has, up to `cap` + 1, in one query (for
+    the navigation: every count on a page is LIMITed)."""
     if user.has_perm("inspections.record_visits"):
         inspector_id = Inspector.objects.filter(user=user).values("pk")[:1]
-        return (
-            Visit.objects.filter(coverage__drawn__team__inspector_id=inspector_id)
-            .filter(_inspector_todo_q(today))
-            .values("pk")
-            .distinct()
-            .count()
-        )
+        visits = Visit.objects.filter(coverage__drawn__team__inspector_id=inspector_id).filter(_inspector_todo_q(today))
+        return visits.values("pk").distinct().order_by()[: cap + 1].count()
     if user.has_perm("inspections.review_corrections"):
-        return corrections_to_decide(user).count()
+        return corrections_to_decide(user).order_by()[: cap + 1].count()
     if user.has_perm("registries.import_registry") and user.department_id is not None:
-        counts = (
+        to_draw = _open_window_q(today) & Q(drawn=False)
+        closing = _closing_q(today) & (Q(drawn=False) | Q(unentered=True))
+        rows = (
             _staff_tasks(user)
             .annotate(drawn=_drawn(), unentered=_unentered())
-            .aggregate(
-                draws=Count("pk", filter=_open_window_q(today) & Q(drawn=False)),
-                closing=Count("pk", filter=_closing_q(today) & (Q(drawn=False) | Q(unentered=True))),
+            .filter(to_draw | closing)
+            .annotate(
+                to_draw=ExpressionWrapper(to_draw, output_field=BooleanField()),
+                closing=ExpressionWrapper(closing, output_field=BooleanField()),
             )
+            .order_by()
+            .values_list("to_draw", "closing")[: cap + 1]
         )
-        return counts["draws"] + counts["closing"]
+        return sum(int(a) + int(b) for a, b in rows)
     return 0

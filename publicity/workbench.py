@@ -76,7 +76,8 @@ def alert_groups(user: User) -> list[AlertGroup]:
 
 
 def _alert_group_count(user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).values("kind").distinct().count()
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return unread.values("kind").distinct().order_by()[: inspection_selectors.TODO_CAP + 1].count()
 
 
 def _is_office(user: User) -> bool:
@@ -103,11 +104,12 @@ def todos_for(user: User, today: dt.date) -> Todos:
 
 
 def todo_count(user: User, today: dt.date) -> int:
-    """The navigation's count of `todos_for`, in at most two queries."""
+    """The navigation's count of `todos_for` (each part up to TODO_CAP + 1), in at most two queries."""
     if user.has_perm("inspections.record_visits") or user.has_perm("inspections.review_corrections"):
         return inspection_selectors.todo_count(user, today)
     if _is_office(user):
         return _alert_group_count(user)
     if user.has_perm("registries.import_registry"):
-        return imports_to_review(user).count() + inspection_selectors.todo_count(user, today)
+        imports = imports_to_review(user).order_by()[: inspection_selectors.TODO_CAP + 1].count()
+        return imports + inspection_selectors.todo_count(user, today)
     return 0
