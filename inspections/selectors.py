@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from inspections.models import (
     Correction,
+    CorrectionStatus,
     DrawnTarget,
     DrawRound,
     FollowUp,
@@ -22,10 +24,11 @@ from inspections.models import (
     VisitCoverage,
     VisitStatus,
 )
+from inspections.population import task_period
 from inspections.workdays import WorkingDays
-from plans.models import Plan, PlanStatus, Task
+from plans.models import TASK_END_DEADLINE, Plan, PlanStatus, Task
 from registries.access import scoped
-from registries.models import User
+from registries.models import Inspector, User
 
 VISITED = (VisitStatus.DONE, VisitStatus.ENTERED)
 
@@ -238,3 +241,140 @@ def _card(visit: Visit, calendar: WorkingDays, today: dt.date) -> VisitCard:
     if visit.entry_deadline and visit.status == VisitStatus.DONE:
         days_left = calendar.between(today, visit.entry_deadline)
     return VisitCard(visit, list(tasks.values()), list(team.values()), list(items), list(methods), days_left)
+
+
+# --- the workbench: what each person must do today --------------------------------------------
+
+CLOSING_DAYS = 15
+# The navigation counts to-dos up to this many (and shows 99+ beyond).
+TODO_CAP = 99
+
+
+def inspector_todos(user: User, today: dt.date) -> dict[str, list[VisitCard]]:
+    """An inspector's to-dos: visits overdue (window or entry deadline passed), results to enter
+    (with working days left) and visits whose window is open today."""
+    sections = inspector_visit_sections(user, today, entered_limit=0)
+    return {key: sections[key] for key in ("overdue", "to_enter", "today")}
+
+
+def _inspector_todo_q(today: dt.date) -> Q:
+    return Q(status=VisitStatus.DONE) | Q(status=VisitStatus.PLANNED, period_start__lte=today)
+
+
+def corrections_to_decide(user: User) -> QuerySet[Correction]:
+    """A leader's unit's correction requests still waiting for a decision, oldest first."""
+    if not user.has_perm("inspections.review_corrections"):
+        return Correction.objects.none()
+    return visible_corrections(user).filter(status=CorrectionStatus.PENDING).order_by("requested_at", "pk")
+
+
+def _closing_months(today: dt.date) -> list[int]:
+    """The months of today's year whose task window (see task_period) ends within CLOSING_DAYS."""
+    last = today + dt.timedelta(days=CLOSING_DAYS)
+    months = []
+    for month in range(1, 13):
+        end = min(
+            dt.date(today.year, month, calendar.monthrange(today.year, month)[1]),
+            dt.date(today.year, *TASK_END_DEADLINE),
+        )
+        if today <= end <= last:
+            months.append(month)
+    return months
+
+
+def _staff_tasks(user: User) -> QuerySet[Task]:
+    """This year's tasks the user's department initiates, of plans no longer drafts."""
+    if not user.has_perm("registries.import_registry") or user.department_id is None:
+        return Task.objects.none()
+    return Task.objects.filter(initiator_id=user.department_id).exclude(plan__status=PlanStatus.DRAFT)
+
+
+def _open_window_q(today: dt.date) -> Q:
+    """The task's window (its months of today's year, to 20 December at the latest) contains today."""
+    if today > dt.date(today.year, *TASK_END_DEADLINE):
+        return Q(pk__in=[])
+    return (
+        Q(plan__year=today.year)
+        & (Q(start_month__isnull=True) | Q(start_month__lte=today.month))
+        & (Q(end_month__isnull=True) | Q(end_month__gte=today.month))
+    )
+
+
+def _closing_q(today: dt.date) -> Q:
+    months = _closing_months(today)
+    if not months:
+        return Q(pk__in=[])
+    q = Q(end_month__in=months)
+    if 12 in months:
+        q |= Q(end_month__isnull=True)
+    return Q(plan__year=today.year) & q
+
+
+def _drawn() -> Exists:
+    return Exists(DrawRound.objects.filter(task=OuterRef("pk"), status=RoundStatus.DONE, redrawn_by__isnull=True))
+
+
+def _unentered() -> Exists:
+    return Exists(
+        VisitCoverage.objects.filter(
+            drawn__round__task=OuterRef("pk"),
+            drawn__round__status=RoundStatus.DONE,
+            drawn__round__redrawn_by__isnull=True,
+        ).exclude(visit__status=VisitStatus.ENTERED)
+    )
+
+
+def draws_to_run(user: User, today: dt.date) -> QuerySet[Task]:
+    """Tasks of the user's department whose window is open and that nothing has been drawn for."""
+    return (
+        _staff_tasks(user)
+        .filter(_open_window_q(today))
+        .annotate(drawn=_drawn())
+        .filter(drawn=False)
+        .select_related("plan")
+        .order_by("end_month", "plan", "number")
+    )
+
+
+def windows_closing(user: User, today: dt.date) -> QuerySet[Task]:
+    """Tasks of the user's department whose window ends within CLOSING_DAYS days and that are not
+    done: not drawn yet, or a drawn object's result not entered."""
+    return (
+        _staff_tasks(user)
+        .filter(_closing_q(today))
+        .annotate(drawn=_drawn(), unentered=_unentered())
+        .filter(Q(drawn=False) | Q(unentered=True))
+        .select_related("plan")
+        .order_by("end_month", "plan", "number")
+    )
+
+
+def task_window_end(task: Task) -> dt.date:
+    return task_period(task)[1]
+
+
+def todo_count(user: User, today: dt.date, cap: int = TODO_CAP) -> int:
+    """How many to-dos of the inspections app the user has, up to `cap` + 1, in one query (for
+    the navigation: every count on a page is LIMITed)."""
+    if user.has_perm("inspections.record_visits"):
+        inspector_id = Inspector.objects.filter(user=user).values("pk")[:1]
+        visits = Visit.objects.filter(coverage__drawn__team__inspector_id=inspector_id).filter(_inspector_todo_q(today))
+        return visits.values("pk").distinct().order_by()[: cap + 1].count()
+    if user.has_perm("inspections.review_corrections"):
+        return corrections_to_decide(user).order_by()[: cap + 1].count()
+    if user.has_perm("registries.import_registry") and user.department_id is not None:
+        to_draw = _open_window_q(today) & Q(drawn=False)
+        closing = _closing_q(today) & (Q(drawn=False) | Q(unentered=True))
+        rows = (
+            _staff_tasks(user)
+            .annotate(drawn=_drawn(), unentered=_unentered())
+            .filter(to_draw | closing)
+            .annotate(
+                to_draw=ExpressionWrapper(to_draw, output_field=BooleanField()),
+                closing=ExpressionWrapper(closing, output_field=BooleanField()),
+            )
+            .order_by()
+            .values_list("to_draw", "closing")[: cap + 1]
+        )
+        return sum(int(a) + int(b) for a, b in rows)
+    return 0

@@ -27,7 +27,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def root(request: HttpRequest) -> HttpResponse:
     """`/`: the staff workbench once signed in, the public portal for everyone else."""
     if request.user.is_authenticated:
-        from registries.views import home
+        from publicity.views_workbench import workbench
 
-        return home(request)
+        return workbench(request)
     return redirect("publicity:index")

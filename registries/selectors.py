@@ -16,6 +16,8 @@ from registries.models import (
     ChecklistItemVersion,
     Conflict,
     Expert,
+    ImportJob,
+    ImportStatus,
     Inspector,
     InspectorStatus,
     ItemClaim,
@@ -411,4 +413,13 @@ def home_counts(user: User) -> HomeCounts | None:
         ),
         claimed_items=capped_count(claimed, cap),
         items=capped_count(ChecklistItemVersion.objects.filter(superseded_at__isnull=True), cap),
+    )
+
+
+def imports_to_review(user: User) -> QuerySet[ImportJob]:
+    """The user's own previews waiting to be reviewed and committed (or left), newest first."""
+    if not user.has_perm("registries.import_registry"):
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(created_by=user, status=ImportStatus.PREVIEWED, dry_run=True).order_by(
+        "-created_at"
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +26,7 @@ from registries.forms import (
     LegalBasisFilterForm,
     TargetFilterForm,
 )
-from registries.models import ChecklistItem, LegalBasis, Role, User
+from registries.models import ChecklistItem, LegalBasis, User
 from registries.services.checklist import (
     item_claim as item_claim_service,
 )
@@ -57,16 +56,6 @@ def _querystring_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    return render(
-        request,
-        "home.html",
-        {"counts": selectors.home_counts(user), "can_claim": user.has_perm("registries.claim_item"), "Role": Role},
-    )
 
 
 # --- targets -------------------------------------------------------------------------------

@@ -25,3 +25,15 @@ def unread_notifications(user: Any) -> int:
     from registries.models import Notification
 
     return Notification.objects.filter(user=user, read_at__isnull=True).order_by()[: UNREAD_CAP + 1].count()
+
+
+@register.simple_tag
+def todo_count(user: Any) -> int:
+    """The signed-in user's to-dos (publicity.workbench.todo_count: at most two queries)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    from django.utils import timezone
+
+    from publicity.workbench import todo_count as count
+
+    return count(user, timezone.localdate())
