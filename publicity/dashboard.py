@@ -23,8 +23,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, ExtractMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -165,6 +166,10 @@ class Alarm:
     count: int
 
 
+# The goals a row can miss (Figures.missed): each is a red cell on the dashboard and in the exports.
+MISSABLE = ("coverage", "entry", "publicity", "tier_use", "tier_use_drawn", "not_started", "expired", "follow_ups")
+
+
 @dataclass
 class Figures:
     year: int
@@ -182,9 +187,13 @@ class Figures:
     months: list[dict[str, int]] = field(default_factory=list)
 
     def missed(self, row: Row) -> dict[str, bool]:
-        """Which goals the row misses: these cells are red."""
+        """Which goals the row misses: these cells are red. A department with no task in the
+        year misses no goal: its row is neutral, marked "no_tasks" (shown as 无任务)."""
+        if row.tasks_planned == 0:
+            return dict.fromkeys(MISSABLE, False) | {"no_tasks": True}
         coverage, tier_use = row.coverage, row.tier_use_tasks
         return {
+            "no_tasks": False,
             "coverage": coverage is not None and coverage < self.goals.coverage,
             "entry": row.visits_entered < row.visits_done or row.entered_late > 0 or row.visits_overdue > 0,
             "publicity": row.published < row.inspections_entered,
@@ -228,19 +237,35 @@ def goals_for(year: int) -> Goals:
     return Goals(coverage=stored.coverage_percent, tier_use=stored.tier_use_percent)
 
 
-def year_tasks(year: int, department_id: int | None = None) -> QuerySet[Task]:
-    """Tasks of the year's published plans (the ones the public and the office see)."""
+def half_year_end(year: int) -> dt.date:
+    """The last day the half-year summary (due 10 June) covers: 30 June."""
+    return dt.date(year, 6, 30)
+
+
+def year_tasks(year: int, department_id: int | None = None, *, until: dt.date | None = None) -> QuerySet[Task]:
+    """Tasks of the year's published plans (the ones the public and the office see); with
+    `until`, only those whose window opens by that day (a task without months opens in January)."""
     tasks = Task.objects.filter(plan__year=year).exclude(plan__status=PlanStatus.DRAFT)
     if department_id is not None:
         tasks = tasks.filter(initiator_id=department_id)
+    if until is not None:
+        tasks = tasks.filter(Q(start_month__isnull=True) | Q(start_month__lte=until.month))
     return tasks
 
 
-def year_rounds(year: int, department_id: int | None = None) -> QuerySet[DrawRound]:
+def year_rounds(year: int, department_id: int | None = None, *, until: dt.date | None = None) -> QuerySet[DrawRound]:
+    """The year's effective rounds; with `until`, only those finished by the end of that day."""
     rounds = effective_rounds().filter(task__plan__year=year).exclude(task__plan__status=PlanStatus.DRAFT)
     if department_id is not None:
         rounds = rounds.filter(task__initiator_id=department_id)
+    if until is not None:
+        rounds = rounds.filter(finished_at__lt=_day_after(until))
     return rounds
+
+
+def _day_after(day: dt.date) -> dt.datetime:
+    """Midnight (local time) after `day`: datetimes before it fall on or before the day."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
 
 
 def period_started(task_start_month: int | None, year: int, today: dt.date) -> bool:
@@ -339,14 +364,14 @@ class _Year:
         return {pk for pk, *_rest, kinds in self.tasks if draws_market_entities(kinds)}
 
 
-def _year(year: int, dept_id: int | None) -> _Year:
+def _year(year: int, dept_id: int | None, until: dt.date | None = None) -> _Year:
     tasks = list(
-        year_tasks(year, dept_id).values_list(
+        year_tasks(year, dept_id, until=until).values_list(
             "pk", "initiator_id", "start_month", "end_month", "times_per_year", "scope_kinds"
         )
     )
     rounds = list(
-        year_rounds(year, dept_id)
+        year_rounds(year, dept_id, until=until)
         .select_related("task__policy")
         .only(
             "pk",
@@ -405,10 +430,20 @@ def _count_drawn(rows: _Rows, data: _Year) -> None:
             target_row.drawn_tierable += n if r.task_id in tierable or r.uses_tiers else 0
 
 
-def _year_coverage(round_ids: list[int]) -> QuerySet[VisitCoverage]:
-    """The coverage rows of the year's rounds, each marked whether its (visit, task) is published."""
+def _year_coverage(round_ids: list[int], until: dt.date | None = None) -> QuerySet[VisitCoverage]:
+    """The coverage rows of the year's rounds, each marked whether its visit is entered
+    (is_entered) and its (visit, task) published (is_published). With `until`: a visit made after
+    that day is left out, and a visit counts as entered only if its result was entered by then."""
+    coverage = VisitCoverage.objects.filter(drawn__round_id__in=round_ids)
+    if until is None:
+        entered: Exists | ExpressionWrapper = ExpressionWrapper(
+            Q(visit__status=VisitStatus.ENTERED), output_field=BooleanField()
+        )
+    else:
+        coverage = coverage.exclude(visit__visited_on__gt=until)
+        entered = Exists(Result.objects.filter(visit=OuterRef("visit_id"), entered_at__lt=_day_after(until)))
     return (
-        VisitCoverage.objects.filter(drawn__round_id__in=round_ids)
+        coverage.annotate(is_entered=entered)
         .annotate(
             is_published=Exists(
                 PublishedResult.objects.filter(visit=OuterRef("visit_id"), task=OuterRef("drawn__round__task_id"))
@@ -425,11 +460,13 @@ def _count_visits(rows: _Rows, coverage: QuerySet[VisitCoverage], *, today: dt.d
     visit_counts = {
         "visits_done": Count("visit_id", distinct=True, filter=Q(visit__status__in=VISITED)),
         "visit_rows_done": Count("id", filter=Q(visit__status__in=VISITED)),
-        "visits_entered": Count("visit_id", distinct=True, filter=Q(visit__status=VisitStatus.ENTERED)),
-        "inspections_entered": Count("id", filter=Q(visit__status=VisitStatus.ENTERED)),
-        "published": Count("id", filter=Q(visit__status=VisitStatus.ENTERED, is_published=True)),
+        "visits_entered": Count("visit_id", distinct=True, filter=Q(is_entered=True)),
+        "inspections_entered": Count("id", filter=Q(is_entered=True)),
+        "published": Count("id", filter=Q(is_entered=True, is_published=True)),
         "visits_overdue": Count(
-            "visit_id", distinct=True, filter=Q(visit__status=VisitStatus.DONE, visit__entry_deadline__lt=today)
+            "visit_id",
+            distinct=True,
+            filter=Q(visit__status__in=VISITED, is_entered=False, visit__entry_deadline__lt=today),
         ),
     }
     for values in coverage.values("drawn__round__task__initiator_id").annotate(**visit_counts):
@@ -440,11 +477,13 @@ def _count_visits(rows: _Rows, coverage: QuerySet[VisitCoverage], *, today: dt.d
         setattr(rows.total, name, value or 0)
 
 
-def _count_late_entries(rows: _Rows, round_ids: list[int]) -> None:
-    """Visits whose first result was entered after the deadline."""
+def _count_late_entries(rows: _Rows, round_ids: list[int], until: dt.date | None = None) -> None:
+    """Visits whose first result was entered after the deadline (by the end of `until`, when given)."""
     late = Result.objects.filter(
         version=1, entered_late=True, visit__coverage__drawn__round_id__in=round_ids
     ).order_by()
+    if until is not None:
+        late = late.filter(entered_at__lt=_day_after(until))
     for dept, n in late.values_list("visit__coverage__drawn__round__task__initiator_id").annotate(
         n=Count("visit_id", distinct=True)
     ):
@@ -452,7 +491,7 @@ def _count_late_entries(rows: _Rows, round_ids: list[int]) -> None:
     rows.total.entered_late = late.aggregate(n=Count("visit_id", distinct=True))["n"] or 0
 
 
-def _count_enterprise_coverage(rows: _Rows, *, year: int, dept_id: int | None) -> None:
+def _count_enterprise_coverage(rows: _Rows, *, year: int, dept_id: int | None, until: dt.date | None) -> None:
     """Enterprise coverage: targets maintained by each department (registry-wide denominator)."""
     enterprises = Target.objects.filter(kind=TargetKind.ENTERPRISE, status=TargetStatus.ACTIVE).order_by()
     inspected = (
@@ -460,6 +499,8 @@ def _count_enterprise_coverage(rows: _Rows, *, year: int, dept_id: int | None) -
         .filter(target__status=TargetStatus.ACTIVE)
         .order_by()
     )
+    if until is not None:
+        inspected = inspected.filter(visited_on__lte=until)
     if dept_id is not None:
         enterprises = enterprises.filter(department_id=dept_id)
         inspected = inspected.filter(target__department_id=dept_id)
@@ -486,11 +527,11 @@ def _count_follow_ups(rows: _Rows, *, year: int, today: dt.date, dept_id: int | 
         rows.total.follow_ups_overdue += n_over
 
 
-def _tier_finds(round_ids: list[int]) -> list[TierFinds]:
+def _tier_finds(round_ids: list[int], until: dt.date | None = None) -> list[TierFinds]:
     """Find rate per tier: entered visits of each drawn row's tier, and those where the current
     result found a problem in an item of that row's own task (a merged visit credits each task
     with its own findings only)."""
-    entered = VisitCoverage.objects.filter(drawn__round_id__in=round_ids, visit__status=VisitStatus.ENTERED).order_by()
+    entered = _year_coverage(round_ids, until).filter(Q(is_entered=True)).order_by()
     visits_by = dict(entered.values_list("drawn__tier").annotate(n=Count("visit_id", distinct=True)))
     problems_by = dict(
         entered.annotate(found=own_problem())
@@ -520,17 +561,23 @@ def _named_rows(rows: _Rows, department: Department | None) -> tuple[list[Row], 
     return ordered, _copy_named(ordered[0], _("合计"))
 
 
-def figures(*, year: int, today: dt.date, department: Department | None = None) -> Figures:
-    """Every figure of the year, per department (the initiating one) and in total."""
+def figures(
+    *, year: int, today: dt.date, department: Department | None = None, until: dt.date | None = None
+) -> Figures:
+    """Every figure of the year, per department (the initiating one) and in total. With `until`
+    (the half-year summary: 30 June), only tasks opening, rounds drawn, visits made and results
+    entered by that day, counted as of that day."""
+    if until is not None:
+        today = min(today, until)
     dept_id = department.pk if department else None
-    data = _year(year, dept_id)
+    data = _year(year, dept_id, until)
     rows = _Rows()
     _count_tasks(rows, data, year=year, today=today)
     _count_drawn(rows, data)
-    coverage = _year_coverage(data.round_ids)
+    coverage = _year_coverage(data.round_ids, until)
     _count_visits(rows, coverage, today=today)
-    _count_late_entries(rows, data.round_ids)
-    _count_enterprise_coverage(rows, year=year, dept_id=dept_id)
+    _count_late_entries(rows, data.round_ids, until)
+    _count_enterprise_coverage(rows, year=year, dept_id=dept_id, until=until)
     _count_follow_ups(rows, year=year, today=today, dept_id=dept_id)
 
     fairness = FairnessCheck.objects.filter(round_id__in=data.round_ids).aggregate(
@@ -548,7 +595,7 @@ def figures(*, year: int, today: dt.date, department: Department | None = None) 
         goals=goals_for(year),
         rows=ordered,
         total=total,
-        finds=_tier_finds(data.round_ids),
+        finds=_tier_finds(data.round_ids, until),
         ratios=_tier_ratios(data.rounds),
         fairness_checked=fairness["n"] or 0,
         fairness_flagged=fairness["f"] or 0,
@@ -680,24 +727,29 @@ def drill_rows(*, key: str, year: int, today: dt.date, department_id: int | None
     return DrawnTarget.objects.none()
 
 
-def task_progress(*, year: int, department_id: int | None) -> list[dict[str, Any]]:
-    """One line per task of the year for the reports: drawn, visited, entered, problems found."""
+def task_progress(*, year: int, department_id: int | None, until: dt.date | None = None) -> list[dict[str, Any]]:
+    """One line per task of the year for the reports: drawn, visited, entered, problems found
+    (with `until`, the tasks, rounds and visits of the year up to that day)."""
     from inspections.population import task_period
 
-    tasks = list(year_tasks(year, department_id).select_related("plan__owner", "initiator").order_by("plan", "number"))
-    rounds = list(year_rounds(year, department_id).only("pk", "task_id", "counts"))
+    tasks = list(
+        year_tasks(year, department_id, until=until)
+        .select_related("plan__owner", "initiator")
+        .order_by("plan", "number")
+    )
+    rounds = list(year_rounds(year, department_id, until=until).only("pk", "task_id", "counts"))
     drawn: dict[int, int] = defaultdict(int)
     for r in rounds:
         drawn[r.task_id] += r.drawn_count
     counts = {
         v["drawn__round__task_id"]: v
-        for v in VisitCoverage.objects.filter(drawn__round_id__in=[r.pk for r in rounds])
+        for v in _year_coverage([r.pk for r in rounds], until)
         .order_by()
         .annotate(problem=own_problem())
         .values("drawn__round__task_id")
         .annotate(
             done=Count("id", filter=Q(visit__status__in=VISITED)),
-            entered=Count("id", filter=Q(visit__status=VisitStatus.ENTERED)),
+            entered=Count("id", filter=Q(is_entered=True)),
             problems=Count("id", filter=Q(problem=True)),
         )
     }

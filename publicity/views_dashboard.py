@@ -125,12 +125,15 @@ def export(request: HttpRequest, which: str) -> HttpResponse:
     if which not in ("figures", "half-year", "self-check"):
         raise Http404
     year, department = _scope(request)
-    figures = dashboard.figures(year=year, today=timezone.localdate(), department=department)
+    # The half-year summary (due 10 June) covers 1 January to 30 June only.
+    until = dashboard.half_year_end(year) if which == "half-year" else None
+    figures = dashboard.figures(year=year, today=timezone.localdate(), department=department, until=until)
     if which == "figures":
         content = exporting.figures_to_xlsx(figures)
         filename = f"dashboard-{year}.xlsx"
     else:
-        tasks = dashboard.task_progress(year=year, department_id=department.pk if department else None)
+        department_id = department.pk if department else None
+        tasks = dashboard.task_progress(year=year, department_id=department_id, until=until)
         content = exporting.report_to_xlsx(figures, kind=which, tasks=tasks)
         filename = f"{which}-{year}.xlsx"
     response = HttpResponse(content, content_type=XLSX)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registries.models import DEPARTMENT_ROLES, Department, Role, User
+from registries.otp import totp_throttled
 from registries.text import CleanTextForm, CleanTextMixin
 
 TOKEN_WIDGET = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"})
@@ -40,9 +41,9 @@ class PasswordChangeWithTokenForm(CleanTextMixin, PasswordChangeForm):
     def clean_otp_token(self) -> str:
         token = self.cleaned_data["otp_token"]
         assert self.device is not None
-        allowed, _info = self.device.verify_is_allowed()
-        if not allowed:
-            raise forms.ValidationError(_("验证失败次数过多，请稍后再试。"), code="otp_throttled")
+        throttled = totp_throttled(self.device)
+        if throttled is not None:
+            raise forms.ValidationError(throttled, code="otp_throttled")
         if not self.device.verify_token(token):
             raise forms.ValidationError(_("验证码不正确。"), code="otp_invalid")
         return token

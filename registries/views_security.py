@@ -31,7 +31,7 @@ from registries.forms_security import (
     PasswordChangeWithTokenForm,
 )
 from registries.models import User
-from registries.otp import totp_confirm, totp_device_for, totp_qr_svg, totp_secret
+from registries.otp import totp_check, totp_confirm, totp_device_for, totp_qr_svg, totp_secret
 from registries.services.accounts import (
     account_create,
     account_update,
@@ -95,11 +95,12 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     device = totp_device_for(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if totp_confirm(device=device, token=form.cleaned_data["token"], request=request):
+        refusal = totp_confirm(device=device, token=form.cleaned_data["token"], request=request)
+        if refusal is None:
             otp_login(request, device)
             messages.success(request, _("已启用动态验证码。"))
             return _next_or_home(request)
-        form.add_error("token", _("验证码不正确，请核对手机时间后重试。"))
+        form.add_error("token", refusal)
     return render(
         request,
         "registration/otp_setup.html",
@@ -120,13 +121,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("otp_setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _info = device.verify_is_allowed()
-        ok = bool(allowed) and device.verify_token(form.cleaned_data["token"])
-        audit_record(actor=request.user, action="auth.otp_verify", request=request, success=ok)
-        if ok:
+        refusal = totp_check(device, form.cleaned_data["token"])
+        audit_record(actor=request.user, action="auth.otp_verify", request=request, success=refusal is None)
+        if refusal is None:
             otp_login(request, device)
             return _next_or_home(request)
-        form.add_error("token", _("验证码不正确。") if allowed else _("验证失败次数过多，请稍后再试。"))
+        form.add_error("token", refusal)
     return render(request, "registration/otp_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 

@@ -15,7 +15,6 @@
   function draw(id, config) {
     var canvas = document.getElementById(id);
     if (canvas) {
-      canvas.parentElement.style.height = "280px";
       new window.Chart(canvas, config);
     }
   }

@@ -57,6 +57,9 @@ def test_it_shows_the_office_the_figures_the_overdue_rows_and_the_export(
         for chart in ("chart-progress", "chart-finds", "chart-coverage"):
             assert page.evaluate(f"() => !!window.Chart && !!window.Chart.getChart('{chart}')"), chart
     page.screenshot(path=str(screenshot_dir / "dashboard.png"), full_page=True)
+    _assert_fits(page, screenshot_dir, width=1280, height=900)
+    _assert_fits(page, screenshot_dir, width=390, height=844)
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     page.locator('a.tile:has([data-figure="visits_overdue"])').click()
     expect(page.get_by_role("heading", name=re.compile("逾期未录入结果"))).to_be_visible()
@@ -73,3 +76,33 @@ def test_it_shows_the_office_the_figures_the_overdue_rows_and_the_export(
     names = [row[0] for row in table]
     assert "阳城县市场监督管理局" in names and names[-1] == "合计"
     assert table[-1][1] == expected.tasks_planned
+
+
+# Per chart card: the canvas's rendered box and the card's (CSS pixels).
+CHART_BOXES = """() => [...document.querySelectorAll('.charts canvas')].map(canvas => {
+  const c = canvas.getBoundingClientRect(), k = canvas.closest('.card').getBoundingClientRect();
+  return [canvas.id, c.width, k.width, c.right - k.right, c.bottom - k.bottom];
+})"""
+# The department table: its wrapper's visible width and whether the wrapper scrolls it.
+TABLE_WRAP = """() => {
+  const wrap = document.querySelector('#departments').closest('.table-wrap');
+  return [wrap.clientWidth, wrap.scrollWidth, getComputedStyle(wrap).overflowX, window.innerWidth];
+}"""
+
+
+def _assert_fits(page: Page, screenshot_dir: Path, *, width: int, height: int) -> None:
+    """At this window width: no sideways scrolling of the page, every chart inside its card,
+    and the department table scrolling inside its own wrapper, not cut off."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.reload()
+    expect(page.locator("#departments")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / f"dashboard-{width}.png"), full_page=True)
+    scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, (width, scroll_width, inner_width)
+    if finders.find(django_settings.CHART_JS):
+        for chart, canvas_width, card_width, past_right, past_bottom in page.evaluate(CHART_BOXES):
+            assert 0 < canvas_width <= card_width, (width, chart, canvas_width, card_width)
+            assert past_right <= 0 and past_bottom <= 0, (width, chart, past_right, past_bottom)
+    wrap_width, wrap_scroll, overflow, inner = page.evaluate(TABLE_WRAP)
+    assert wrap_width <= inner, (width, wrap_width, inner)
+    assert overflow == "auto" or wrap_scroll <= wrap_width, (width, overflow, wrap_scroll, wrap_width)

@@ -115,3 +115,48 @@ def test_verification_with_a_valid_token_opens_the_pages(audrey: User) -> None:
 
 def test_a_verified_admin_reaches_the_admin_pages(audrey: User) -> None:
     assert verified_client(audrey).get("/audit/").status_code == 200
+
+
+def _wrong(device: TOTPDevice) -> str:
+    return "000000" if token_now(device) != "000000" else "111111"
+
+
+@pytest.mark.parametrize("path", ["/accounts/otp/verify/", "/accounts/otp/setup/"])
+def test_a_right_code_right_after_a_wrong_one_is_throttled_not_wrong(audrey: User, path: str) -> None:
+    """django-otp locks the device for a second after a failure (two after the second…): the user
+    is told to wait, and for how long, not that the right code is wrong."""
+    if path.endswith("verify/"):
+        demo_totp_enrol(audrey)
+        device = TOTPDevice.objects.get(user=audrey, confirmed=True)
+    client = Client()
+    client.force_login(audrey)
+    if path.endswith("setup/"):
+        client.get(path)
+        device = TOTPDevice.objects.get(user=audrey, confirmed=False)
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        wrong = client.post(path, {"token": _wrong(device)}).content.decode()
+        assert "验证码不正确" in wrong
+        right = client.post(path, {"token": token_now(device)})
+        body = right.content.decode()
+        assert right.status_code == 200
+        assert "验证码不正确" not in body
+        assert "验证过于频繁" in body and "须等待 1 秒" in body
+    with time_machine.travel(now + dt.timedelta(seconds=2), tick=False):
+        assert client.post(path, {"token": token_now(device), "next": "/audit/"})["Location"] == "/audit/"
+
+
+def test_the_throttle_message_is_translated(audrey: User) -> None:
+    from django.utils import translation
+
+    from registries.otp import totp_throttled
+
+    demo_totp_enrol(audrey)
+    device = TOTPDevice.objects.get(user=audrey)
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        assert not device.verify_token(_wrong(device))
+        device.refresh_from_db()
+        with translation.override("en"):
+            message = totp_throttled(device)
+    assert message is not None and "1 second" in message and "验证" not in message
