@@ -16,19 +16,33 @@ from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from inspections.models import Visit
 from publicity.models import PublishedResult
 from registries.models import ChecklistItem, Role, Target
 from tests.factories import UserFactory
-from tests.publicity.conftest import County, ben, county  # noqa: F401 (fixtures)
-from tests.plans.conftest import _media_in_tmp  # noqa: F401 (fixture)
+from tests.plans.conftest import _media_in_tmp
+from tests.publicity.conftest import County, ben, county
+
+# The county's fixtures (two departments' published plans, draws, results, follow-ups), used here by name.
+FIXTURES = (county, ben, _media_in_tmp)
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
+# Rows the system seeds (national result categories, preset tier policies): not data, their text is translated.
+SYSTEM_TEXT = {"inspections.ResultCategory", "credit_risk.TierPolicy"}
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after() -> Iterator[None]:
+    """A request with the English cookie leaves English active in this thread: the next tests expect Chinese."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 class _VisibleText(HTMLParser):
@@ -76,6 +90,8 @@ def stored_strings() -> list[str]:
     """Every Chinese text value in the database, longest first (a name inside an address goes after it)."""
     found: set[str] = set()
     for model in apps.get_models():
+        if model._meta.label in SYSTEM_TEXT:
+            continue
         fields = [
             f.name
             for f in model._meta.concrete_fields
@@ -146,6 +162,7 @@ def test_a_staff_members_pages_are_english(client: Client, county: County, alice
             reverse("plans:list"),
             reverse("plans:detail", args=[county.a1.plan_id]),
             reverse("plans:adjustment_list"),
+            reverse("plans:task_allocation", args=[county.a1.pk]),
             reverse("inspections:task_list"),
             reverse("inspections:task_draws", args=[county.a1.pk]),
             reverse("inspections:task_draws", args=[county.a3.pk]),
@@ -212,6 +229,31 @@ def test_the_public_pages_are_english(client: Client, county: County) -> None:
             reverse("publicity:result_list"),
             reverse("publicity:result_detail", args=[result.pk]),
             reverse("publicity:draw_list"),
-            reverse("publicity:draw_detail", args=[county.rounds[2].pk])  # every visit entered,
+            reverse("publicity:draw_detail", args=[county.rounds[2].pk]),  # every visit entered,
         ],
     )
+
+
+@pytest.mark.django_db
+def test_frequency_months_and_punctuation_follow_the_language(client: Client, county: County, alice) -> None:  # type: ignore[no-untyped-def]
+    """One inspection a year is "1 time a year" (a plural form, not "1 times"); the Chinese stays 每年 1 次."""
+    client.force_login(alice)
+    url = reverse("plans:detail", args=[county.a1.plan_id])
+    chinese = visible_text(client.get(url).content.decode())
+    assert "每年 1 次" in chinese
+    assert "3月—10月" in chinese
+    client.cookies["django_language"] = "en"
+    english = visible_text(client.get(url).content.decode())
+    assert "1 time a year" in english
+    assert "1 times a year" not in english
+    assert "months 3–10" in english
+
+
+@pytest.mark.django_db
+def test_a_national_result_category_reads_in_the_users_language(client: Client, county: County, ivan) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(ivan)
+    url = reverse("inspections:visit_detail", args=[county.overdue_visit.pk])
+    assert "违反市场监管相关规定：未按规定公示应当公示的信息" in visible_text(client.get(url).content.decode())
+    client.cookies["django_language"] = "en"
+    english = visible_text(client.get(url).content.decode())
+    assert "Breach of market regulation rules: Information that must be made public was not published" in english

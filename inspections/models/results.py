@@ -21,7 +21,6 @@ from inspections.models.visits import Visit
 from plans.models import Task
 from registries.models import ChecklistItem, ChecklistItemVersion, Department, User
 
-
 # The national categories seeded by migration 0005: stored in Chinese, shown in the user's language.
 NATIONAL_CATEGORY_NAMES = (
     gettext_noop("未发现问题"),
