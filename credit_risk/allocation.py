@@ -22,6 +22,9 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 MIN_DRAW = 3
 # The ordered tiers, lowest risk first; "none" is unclassified and has no place in the order.
 ORDERED_TIERS = ("A", "B", "C", "D")
@@ -211,13 +214,24 @@ def allocate(population: Mapping[str, int], spec: RatioSpec, policy: PolicySpec)
 
 
 def describe(allocation: Allocation) -> str:
-    """A one-line explanation for the UI, e.g. "B 5%, C 10%, D 20%: 12 / 240"."""
+    """A one-line explanation for the UI in the user's language, e.g. "B 5%（12/240）：共抽取 12 / 240"."""
     parts = []
     for tier in ALL_TIERS:
         if allocation.population.get(tier):
-            label = "未分类" if tier == NONE else tier
+            label = _("未分类") if tier == NONE else tier
             percent = allocation.rates[tier] * 100
-            shown = f"{float(percent):.4g}%"
-            parts.append(f"{label} {shown}（{allocation.counts[tier]}/{allocation.population[tier]}）")
-    summary = "，".join(parts) if parts else "范围内没有对象"
-    return f"{summary}：共抽取 {allocation.total} / {allocation.total_population}"
+            parts.append(
+                _("%(tier)s %(percent)s（%(drawn)s/%(population)s）")
+                % {
+                    "tier": label,
+                    "percent": f"{float(percent):.4g}%",
+                    "drawn": allocation.counts[tier],
+                    "population": allocation.population[tier],
+                }
+            )
+    summary = pgettext("punctuation", "，").join(parts) if parts else _("范围内没有对象")
+    return _("%(summary)s：共抽取 %(total)s / %(population)s") % {
+        "summary": summary,
+        "total": allocation.total,
+        "population": allocation.total_population,
+    }

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from credit_risk.allocation import ALL_TIERS, ORDERED_TIERS, PolicySpec, TierRule
@@ -192,7 +193,13 @@ class TierPolicy(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        """A preset's name in the user's language (a name a user gave is shown as written)."""
+        return gettext(self.name)
+
+    @property
+    def description_shown(self) -> str:
+        """A preset's description in the user's language while unedited."""
+        return gettext(self.description) if self.description else ""
 
     def clean(self) -> None:
         try:

@@ -33,6 +33,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from credit_risk.access import may_import_tiers, may_write_policy, may_write_tier, tier_writable_targets
 from credit_risk.models import (
@@ -442,9 +443,10 @@ def warnings_import(*, kind: str, credit_codes: Iterable[str], source: str, on: 
     return sorted(codes - set(ids))
 
 
+# Names and descriptions are stored in Chinese and shown translated while unedited (policy_list.html).
 PRESETS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
-    "省级四档比例（2021）": (
-        "高风险 30%、较高风险 10%、一般风险 2%、低风险 1%（某省 2021 年）；不随任务基准比例变化。",
+    gettext_noop("省级四档比例（2021）"): (
+        gettext_noop("高风险 30%、较高风险 10%、一般风险 2%、低风险 1%（某省 2021 年）；不随任务基准比例变化。"),
         {
             "A": {"weight": "0", "min": "1", "max": "1"},
             "B": {"weight": "0", "min": "2", "max": "2"},
@@ -453,9 +455,11 @@ PRESETS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
             "none": {"weight": "1", "min": "0", "max": "100"},
         },
     ),
-    "市级分档区间": (
-        "A 类不高于 5%、每年最多 1 次；B 类 5%–20%、每年 1 次；C 类 21%–60%、每年最多 2 次；D 类 61%–100%（某市）。"
-        "以任务基准比例为 A 类比例，逐级翻倍后限制在各档区间内。",
+    gettext_noop("市级分档区间"): (
+        gettext_noop(
+            "A 类不高于 5%、每年最多 1 次；B 类 5%–20%、每年 1 次；C 类 21%–60%、每年最多 2 次；D 类 61%–100%（某市）。"
+            "以任务基准比例为 A 类比例，逐级翻倍后限制在各档区间内。"
+        ),
         {
             "A": {"weight": "1", "min": "0", "max": "5", "times": "1"},
             "B": {"weight": "2", "min": "5", "max": "20", "times": "1"},
@@ -464,8 +468,8 @@ PRESETS: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
             "none": {"weight": "1", "min": "0", "max": "100"},
         },
     ),
-    "基准比例递加": (
-        "以任务基准比例为 B 类比例：A ×0.5、B ×1、C ×2、D ×4。",
+    gettext_noop("基准比例递加"): (
+        gettext_noop("以任务基准比例为 B 类比例：A ×0.5、B ×1、C ×2、D ×4。"),
         {
             "A": {"weight": "0.5", "min": "0", "max": "100"},
             "B": {"weight": "1", "min": "0", "max": "100"},

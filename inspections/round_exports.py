@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -28,7 +29,10 @@ class Member:
     is_expert: bool
 
     def label(self) -> str:
-        text = f"{self.name}（{self.certificate}）" if self.certificate else self.name
+        if self.certificate:
+            text = f"{self.name}{pgettext('punctuation', '（')}{self.certificate}{pgettext('punctuation', '）')}"
+        else:
+            text = self.name
         return _("专家 %(name)s") % {"name": text} if self.is_expert else text
 
 
@@ -45,7 +49,7 @@ class ListRow:
 
     @property
     def team_text(self) -> str:
-        return "、".join(m.label() for m in self.members) or _("未匹配")
+        return pgettext("punctuation", "、").join(m.label() for m in self.members) or _("未匹配")
 
     @property
     def window_text(self) -> str:
@@ -66,7 +70,7 @@ class TeamSheet:
 
     @property
     def team_text(self) -> str:
-        return "、".join(m.label() for m in self.members) or _("未匹配")
+        return pgettext("punctuation", "、").join(m.label() for m in self.members) or _("未匹配")
 
 
 @dataclass
@@ -78,11 +82,11 @@ class RoundExport:
 
     @property
     def items_text(self) -> str:
-        return "；".join(i.name for i in self.items)
+        return pgettext("punctuation", "；").join(i.name for i in self.items)
 
     @property
     def methods_text(self) -> str:
-        return "；".join(dict.fromkeys(i.methods for i in self.items if i.methods))
+        return pgettext("punctuation", "；").join(dict.fromkeys(i.methods for i in self.items if i.methods))
 
     @property
     def title(self) -> str:
@@ -124,7 +128,7 @@ def round_export(draw_round: DrawRound, *, see_tiers: bool) -> RoundExport:
         items.append(
             Item(
                 name=version.name if version else item.code,
-                methods="、".join(version.method_labels()) if version else "",
+                methods=pgettext("punctuation", "、").join(version.method_labels()) if version else "",
             )
         )
     if not items and draw_round.task.items_text:

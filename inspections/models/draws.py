@@ -11,6 +11,7 @@ import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import Task
@@ -126,7 +127,7 @@ class DrawRound(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.task.name} 第{self.round_no}轮"
+        return f"{self.task.name} " + gettext("第%(n)s轮") % {"n": self.round_no}
 
     @property
     def is_done(self) -> bool:

@@ -14,11 +14,34 @@ import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from inspections.models.visits import Visit
 from plans.models import Task
 from registries.models import ChecklistItem, ChecklistItemVersion, Department, User
+
+# The national categories seeded by migration 0005: stored in Chinese, shown in the user's language.
+NATIONAL_CATEGORY_NAMES = (
+    gettext_noop("未发现问题"),
+    gettext_noop("违反市场监管相关规定"),
+    gettext_noop("未按规定公示应当公示的信息"),
+    gettext_noop("公示信息隐瞒真实情况、弄虚作假"),
+    gettext_noop("通过登记的住所(经营场所)无法联系"),
+    gettext_noop("其他违规行为"),
+    gettext_noop("违反食品药品管理相关规定"),
+    gettext_noop("违反质量技术监督相关规定"),
+    gettext_noop("违反其他部门相关规定"),
+    gettext_noop("发现问题经责令已改正"),
+    gettext_noop("发现问题待后续处理"),
+    gettext_noop("未发现开展本次抽查涉及的经营活动"),
+    gettext_noop("已关闭停业或正在组织清算"),
+    gettext_noop("不配合检查情节严重"),
+    gettext_noop("已注销"),
+    gettext_noop("已被吊销"),
+    gettext_noop("已被撤销"),
+    gettext_noop("已迁出"),
+)
 
 
 class ResultCategory(models.Model):
@@ -40,7 +63,11 @@ class ResultCategory(models.Model):
         constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="result_category_unique")]
 
     def __str__(self) -> str:
-        return f"{self.parent.name}：{self.name}" if self.parent_id and self.parent else self.name
+        """The name in the user's language (a seeded national category has an English one); a
+        sub-category after its parent."""
+        if self.parent_id and self.parent:
+            return f"{gettext(self.parent.name)}{pgettext('punctuation', '：')}{gettext(self.name)}"
+        return gettext(self.name)
 
 
 class ResultDraft(models.Model):
