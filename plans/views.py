@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ from plans.models import Adjustment, AdjustmentStatus, Plan, Task
 from registries.access import get_for_user, registry_view, rule_required, scoped
 from registries.importing import headers as header_reader
 from registries.importing.headers import Header
-from registries.models import Department, User
+from registries.models import ChecklistItemVersion, Department, User
 from registries.text import form_messages
 
 SESSION_KEY = "plan_imports"
@@ -227,7 +227,11 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for(request, pk)
     user: User = request.user  # type: ignore[assignment]
-    tasks = plan.tasks.select_related("initiator", "policy").prefetch_related("cooperating")
+    tasks = plan.tasks.select_related("initiator", "policy").prefetch_related(
+        "cooperating",
+        "items",
+        Prefetch("items__versions", queryset=ChecklistItemVersion.objects.filter(superseded_at__isnull=True)),
+    )
     return render(
         request,
         "plans/plan_detail.html",
