@@ -270,3 +270,12 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.reason[:30]}"
+
+    @property
+    def decision(self) -> str:
+        """The office's decision in one word (备案 filed or 退回 returned); empty while submitted."""
+        return {AdjustmentStatus.FILED: _("备案"), AdjustmentStatus.RETURNED: _("退回")}.get(self.status, "")
+
+    @property
+    def approved(self) -> bool:
+        return self.status == AdjustmentStatus.FILED

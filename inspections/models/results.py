@@ -316,3 +316,12 @@ class Correction(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == CorrectionStatus.PENDING
+
+    @property
+    def decision(self) -> str:
+        """The leader's decision in one word (批准 or 驳回); empty while pending."""
+        return {CorrectionStatus.APPROVED: _("批准"), CorrectionStatus.REJECTED: _("驳回")}.get(self.status, "")
+
+    @property
+    def approved(self) -> bool:
+        return self.status == CorrectionStatus.APPROVED

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from plans.models import Plan, PlanStatus, RatioKind, Task, TaskType
+from plans.models import Adjustment, AdjustmentStatus, Plan, PlanStatus, RatioKind, Task, TaskType
 from plans.selectors import plans_for
 from registries.models import Department, Role, User
 from tests.factories import DepartmentFactory, UserFactory
@@ -67,3 +68,19 @@ def test_the_owner_still_changes_it(client: Client, joint_plan: Plan, bob: User)
     client.post(reverse("plans:publish", args=[joint_plan.pk]))
     joint_plan.refresh_from_db()
     assert joint_plan.status == PlanStatus.PUBLISHED
+
+
+@pytest.mark.parametrize(("status", "word"), [(AdjustmentStatus.FILED, "备案"), (AdjustmentStatus.RETURNED, "退回")])
+def test_a_decided_adjustment_says_whether_it_was_filed_or_returned(
+    client: Client, joint_plan: Plan, bob: User, olivia: User, status: str, word: str
+) -> None:
+    adjustment = Adjustment.objects.create(
+        plan=joint_plan, reason="因机构改革调整第1项任务比例", scan="plan_adjustments/2026/letter.pdf",
+        revised_table="plan_adjustments/2026/revised.xlsx", status=status, submitted_by=bob,
+        decided_by=olivia, decided_at=timezone.now(), decision_note="已核",
+    )  # fmt: skip
+    client.force_login(bob)
+    badge = f'">{word}</span> {olivia}'
+    assert badge in client.get(reverse("plans:adjustment_list")).content.decode()
+    assert badge in client.get(reverse("plans:adjustment_detail", args=[adjustment.pk])).content.decode()
+    assert badge in client.get(reverse("plans:detail", args=[joint_plan.pk])).content.decode()
