@@ -229,7 +229,7 @@ class PlanVersion(models.Model):
             names = t.get("item_names")
             if names is None:
                 versions = t.get("item_versions") or {}
-                names = [found.get((code, versions.get(code)), code) for code in t.get("items") or []]
+                names = [found.get((code, int(versions.get(code) or 0)), code) for code in t.get("items") or []]
             t["items_label"] = items_label(t.get("items_text") or "", names)
         return tasks
 
@@ -274,7 +274,11 @@ class Adjustment(models.Model):
     @property
     def decision(self) -> str:
         """The office's decision in one word (备案 filed or 退回 returned); empty while submitted."""
-        return {AdjustmentStatus.FILED: _("备案"), AdjustmentStatus.RETURNED: _("退回")}.get(self.status, "")
+        if self.status == AdjustmentStatus.FILED:
+            return str(_("备案"))
+        if self.status == AdjustmentStatus.RETURNED:
+            return str(_("退回"))
+        return ""
 
     @property
     def approved(self) -> bool:

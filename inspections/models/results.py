@@ -320,7 +320,11 @@ class Correction(models.Model):
     @property
     def decision(self) -> str:
         """The leader's decision in one word (批准 or 驳回); empty while pending."""
-        return {CorrectionStatus.APPROVED: _("批准"), CorrectionStatus.REJECTED: _("驳回")}.get(self.status, "")
+        if self.status == CorrectionStatus.APPROVED:
+            return str(_("批准"))
+        if self.status == CorrectionStatus.REJECTED:
+            return str(_("驳回"))
+        return ""
 
     @property
     def approved(self) -> bool:
