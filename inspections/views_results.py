@@ -380,7 +380,7 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _error(request, exc)
         else:
-            messages.success(request, _("已审批"))
+            messages.success(request, _("已批准更正") if form.approve else _("已驳回更正"))
         return redirect("inspections:correction_detail", pk=pk)
     visit = correction.result.visit
     proposed = correction.proposed

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from credit_risk.allocation import RatioKind, RatioSpec
-from plans.models import Plan, Task
+from plans.models import Plan, Task, items_label
 from plans.parsing import Period, format_modes, format_period, format_ratio
 from registries.models import ChecklistItemVersion
 from registries.xlsx import safe_cell, safe_row
@@ -44,6 +44,7 @@ def task_to_dict(task: Task) -> dict[str, Any]:
         "directed": task.directed,
         "items_text": task.items_text,
         "items": [item.code for item in task.items.all()],
+        "item_names": task.item_names(),
         # The versions in force when this was written: a published plan version keeps
         # pointing at them after the checklist changes.
         "item_versions": {
@@ -114,7 +115,7 @@ def _row(task: dict[str, Any]) -> dict[str, str | int]:
         "number": task["number"],
         "name": task["name"],
         "directed": directed,
-        "items": task["items_text"],
+        "items": items_label(task["items_text"], task.get("item_names") or []),
         "scope": task["scope_text"],
         "ratio": format_ratio(spec),
         "credit_rule": task["credit_rule"],

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from credit_risk.allocation import RatioKind as RatioKindEnum
 from credit_risk.allocation import RatioSpec
 from credit_risk.models import TierPolicy, WarningKind
-from registries.models import ChecklistItem, Department, Region, Tag, TargetKind, User
+from registries.models import ChecklistItem, ChecklistItemVersion, Department, Region, Tag, TargetKind, User
 
 PUBLISH_DEADLINE = (4, 30)  # plans are published by the end of April
 TASK_END_DEADLINE = (12, 20)  # tasks are finished by 20 December
@@ -71,6 +71,10 @@ class RatioKind(models.TextChoices):
     AT_LEAST = RatioKindEnum.AT_LEAST.value, _("不低于比例")
     COUNT = RatioKindEnum.COUNT.value, _("固定户数")
     WARNING_MODEL = RatioKindEnum.WARNING_MODEL.value, _("根据预警设定")
+
+
+def items_label(items_text: str, names: list[str]) -> str:
+    return items_text.strip() or "、".join(names)
 
 
 class Task(models.Model):
@@ -154,6 +158,21 @@ class Task(models.Model):
             times_per_year=self.times_per_year,
         )
 
+    def linked_items(self) -> list[tuple[str, str]]:
+        """(code, name) of each linked checklist item as it stands now (its current version)."""
+        pairs = []
+        for item in self.items.all():
+            current = [v for v in item.versions.all() if v.superseded_at is None]
+            pairs.append((item.code, current[0].name if current else ""))
+        return pairs
+
+    def item_names(self) -> list[str]:
+        return [name or code for code, name in self.linked_items()]
+
+    def items_label(self) -> str:
+        """抽查事项 as shown: the plan table's text, or else the names of the linked items."""
+        return items_label(self.items_text, self.item_names())
+
     def ends_after_deadline(self) -> bool:
         """Tasks must be finished by 20 December: a task running through December does not."""
         return self.end_month == 12
@@ -186,7 +205,33 @@ class PlanVersion(models.Model):
 
     @property
     def tasks(self) -> list[dict[str, Any]]:
-        return list(self.snapshot.get("tasks", []))
+        """The frozen tasks, each with `items_label`: its items text, or the names of the item
+        versions it pointed at (older snapshots kept only codes and versions: looked up)."""
+        tasks = [dict(t) for t in self.snapshot.get("tasks", [])]
+        wanted = {
+            (code, version)
+            for t in tasks
+            if "item_names" not in t
+            for code, version in (t.get("item_versions") or {}).items()
+        }
+        found: dict[tuple[str, int], str] = {}
+        if wanted:
+            query = Q()
+            for code, version in wanted:
+                query |= Q(item__code=code, version=version)
+            found = {
+                (code, version): name
+                for code, version, name in ChecklistItemVersion.objects.filter(query).values_list(
+                    "item__code", "version", "name"
+                )
+            }
+        for t in tasks:
+            names = t.get("item_names")
+            if names is None:
+                versions = t.get("item_versions") or {}
+                names = [found.get((code, int(versions.get(code) or 0)), code) for code in t.get("items") or []]
+            t["items_label"] = items_label(t.get("items_text") or "", names)
+        return tasks
 
 
 class AdjustmentStatus(models.TextChoices):
@@ -225,3 +270,16 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.reason[:30]}"
+
+    @property
+    def decision(self) -> str:
+        """The office's decision in one word (备案 filed or 退回 returned); empty while submitted."""
+        if self.status == AdjustmentStatus.FILED:
+            return str(_("备案"))
+        if self.status == AdjustmentStatus.RETURNED:
+            return str(_("退回"))
+        return ""
+
+    @property
+    def approved(self) -> bool:
+        return self.status == AdjustmentStatus.FILED

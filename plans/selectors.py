@@ -13,10 +13,21 @@ from credit_risk.allocation import Allocation, PolicySpec, allocate
 from credit_risk.models import TierPolicy
 from credit_risk.selectors import tier_counts, warning_population
 from plans.models import PUBLISH_DEADLINE, Plan, PlanStatus, Task, TaskType
-from registries.models import Department, ItemClaim, Level, Target, TargetStatus
+from registries.access import scoped
+from registries.models import Department, ItemClaim, Level, Target, TargetStatus, User
 
 LEVEL_RANK = {Level.PROVINCE: 3, Level.CITY: 2, Level.COUNTY: 1}
 SECOND_HALF_SHARE_LIMIT = 0.5
+
+
+def plans_for(user: User, queryset: QuerySet[Plan] | None = None) -> QuerySet[Plan]:
+    """The plans a user may read: its department's own (scoped by owner) and, read-only, every
+    plan with a task its department is listed on as cooperating (配合部门) — a joint plan is
+    read by all its departments. Changing a plan stays with the owner (rule plans.edit_plan)."""
+    plans = Plan.objects.all() if queryset is None else queryset
+    own = scoped(user, Plan.objects.all(), "owner").values("pk")
+    cooperating = scoped(user, Task.objects.all(), "cooperating").values("plan_id")
+    return plans.filter(Q(pk__in=own) | Q(pk__in=cooperating))
 
 
 def plan_list(plans: QuerySet[Plan]) -> QuerySet[Plan]:

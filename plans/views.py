@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -34,10 +34,10 @@ from plans.forms import (
 )
 from plans.importing import PLAN_COLUMNS
 from plans.models import Adjustment, AdjustmentStatus, Plan, Task
-from registries.access import get_for_user, registry_view, rule_required, scoped
+from registries.access import get_for_user, registry_view, require_perm, rule_required, scoped
 from registries.importing import headers as header_reader
 from registries.importing.headers import Header
-from registries.models import Department, User
+from registries.models import ChecklistItemVersion, Department, User
 from registries.text import form_messages
 
 SESSION_KEY = "plan_imports"
@@ -45,13 +45,22 @@ UPLOAD_TTL_SECONDS = 24 * 3600
 
 
 def _plans(user: User) -> QuerySet[Plan]:
-    return scoped(user, Plan.objects.select_related("owner"), "owner")
+    """Own plans and the joint plans the department cooperates in (read-only: plans.edit_plan)."""
+    return selectors.plans_for(user, Plan.objects.select_related("owner"))
+
+
+def _owned(user: User, plan: Plan) -> bool:
+    """The plan is read through its owner's scope (its department's own, or the office's)."""
+    return scoped(user, Plan.objects.filter(pk=plan.pk), "owner").exists()
 
 
 def _plan_for(request: HttpRequest, pk: int, *, change: bool = False) -> Plan:
+    """A plan the user may read (404 otherwise); with change, one they may edit (403 otherwise)."""
     user: User = request.user  # type: ignore[assignment]
-    perm = "plans.edit_plan" if change else None
-    return get_for_user(user, Plan.objects.select_related("owner"), perm=perm, field="owner", pk=pk)
+    plan = get_object_or_404(_plans(user), pk=pk)
+    if change:
+        require_perm(user, "plans.edit_plan", plan)
+    return plan
 
 
 @registry_view
@@ -227,7 +236,12 @@ def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for(request, pk)
     user: User = request.user  # type: ignore[assignment]
-    tasks = plan.tasks.select_related("initiator", "policy").prefetch_related("cooperating")
+    owned = _owned(user, plan)
+    tasks = plan.tasks.select_related("initiator", "policy").prefetch_related(
+        "cooperating",
+        "items",
+        Prefetch("items__versions", queryset=ChecklistItemVersion.objects.filter(superseded_at__isnull=True)),
+    )
     return render(
         request,
         "plans/plan_detail.html",
@@ -236,7 +250,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks": tasks,
             "findings": selectors.plan_checks(plan),
             "versions": plan.versions.all(),
-            "adjustments": plan.adjustments.select_related("submitted_by"),
+            # a cooperating department reads the plan, not its owner's adjustments or tier counts
+            "adjustments": plan.adjustments.select_related("submitted_by") if owned else [],
+            "owned": owned,
             "can_change": user.has_perm("plans.edit_plan", plan),
             "is_late": plan.is_late(),
         },

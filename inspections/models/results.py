@@ -343,3 +343,16 @@ class Correction(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == CorrectionStatus.PENDING
+
+    @property
+    def decision(self) -> str:
+        """The leader's decision in one word (批准 or 驳回); empty while pending."""
+        if self.status == CorrectionStatus.APPROVED:
+            return str(_("批准"))
+        if self.status == CorrectionStatus.REJECTED:
+            return str(_("驳回"))
+        return ""
+
+    @property
+    def approved(self) -> bool:
+        return self.status == CorrectionStatus.APPROVED

@@ -74,13 +74,16 @@ class TaskSpec:
 
 
 AMR_TASKS = [
-    TaskSpec(1, "食品经营企业双随机抽查", "食品经营企业", "10", 3, 10, True, ("SC-001", "SC-002")),
-    TaskSpec(2, "食品生产企业监督检查", "食品生产企业", "20", 4, 10, True, ("SC-003",)),
-    TaskSpec(3, "加油站计量器具监督检查", "加油站", "20", 5, 11, False, ("SC-004",), complete=True),
-    TaskSpec(4, "企业公示信息抽查", None, "2", 3, 11, False, ("SC-005",)),
-    TaskSpec(5, "眼镜制配场所计量监督检查", "眼镜制配场所", "20", 6, 11, False, ("SC-006",), draw=False),
+    # items by their checklist names (registries/demo/checklist.py), as the task's name says
+    TaskSpec(1, "食品经营企业双随机抽查", "食品经营企业", "10", 3, 10, True, ("食品经营（销售）企业监督检查",)),
+    TaskSpec(2, "食品生产企业监督检查", "食品生产企业", "20", 4, 10, True, ("食品生产监督检查",)),
+    TaskSpec(3, "加油站计量器具监督检查", "加油站", "20", 5, 11, False, ("在用计量器具的监督检查",), complete=True),
+    TaskSpec(4, "企业公示信息抽查", None, "2", 3, 11, False, ("公示信息检查",)),
+    TaskSpec(
+        5, "眼镜制配场所计量监督检查", "眼镜制配场所", "20", 6, 11, False, ("在用计量器具的监督检查",), draw=False
+    ),
     # Same scope as task 1 in the same months: the objects both draw are visited once (进一次门).
-    TaskSpec(6, "食品经营企业公示信息检查", "食品经营企业", "15", 3, 10, False, ("SC-007",)),
+    TaskSpec(6, "食品经营企业公示信息检查", "食品经营企业", "15", 3, 10, False, ("公示信息检查",)),
 ]
 
 
@@ -187,8 +190,16 @@ class DemoActivity:
         with on_day(on):
             plan_publish(plan=plan, user=user)
 
-    def _items(self, codes: tuple[str, ...]) -> list[ChecklistItem]:
-        return list(ChecklistItem.objects.filter(code__in=codes))
+    def _items(self, names: tuple[str, ...]) -> list[ChecklistItem]:
+        """The checklist items whose current version bears these names: every name must be found."""
+        items = list(
+            ChecklistItem.objects.filter(versions__superseded_at__isnull=True, versions__name__in=names).distinct()
+        )
+        found = {item.current_version.name for item in items if item.current_version}
+        missing = set(names) - found
+        if missing:
+            raise LookupError(f"demo checklist has no item named {sorted(missing)}")
+        return items
 
     def amr_plan(self) -> Plan:
         policy = TierPolicy.objects.filter(is_preset=True).order_by("name").first()
@@ -243,7 +254,7 @@ class DemoActivity:
         )
         task.cooperating.add(self.amr)
         task.scope_tags.add(Tag.objects.get(name="粮食收购企业"))
-        task.items.set(self._items(("FG-001",)))
+        task.items.set(self._items(("粮食收购资格及粮食收购活动的检查",)))
         self.to_draw.append(task.pk)
         Task.objects.create(
             plan=plan,

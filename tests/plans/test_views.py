@@ -97,13 +97,15 @@ def alice_plan(alice: User, amr: Department, drc: Department) -> Plan:
 
 
 def test_it_shows_a_plan_to_its_owner_and_the_office_but_not_to_another_department(
-    client: Client, alice_plan: Plan, alice: User, bob: User, olivia: User
+    client: Client, alice_plan: Plan, alice: User, olivia: User, region: Region
 ) -> None:
     url = reverse("plans:detail", args=[alice_plan.pk])
     client.force_login(alice)
     assert client.get(url).status_code == 200
     assert alice_plan.title in client.get(reverse("plans:list")).content.decode()
-    client.force_login(bob)
+    # a department the plan does not name (bob's DRC cooperates in it: tests/plans/test_cooperating_access.py)
+    edu = Department.objects.create(name="阳城县教育局", short_name="县教育局", level=Level.COUNTY, region=region)
+    client.force_login(UserFactory(username="chen", full_name="陈静", role=Role.STAFF, department=edu))
     assert client.get(url).status_code == 404
     assert alice_plan.title not in client.get(reverse("plans:list")).content.decode()
     assert client.get(reverse("plans:export", args=[alice_plan.pk, "json"])).status_code == 404

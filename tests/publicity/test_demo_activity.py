@@ -52,3 +52,32 @@ def test_it_loads_a_year_that_fills_every_figure_and_changes_nothing_the_second_
     call_command("load_demo_activity", stdout=again)
     assert "已存在" in again.getvalue()
     assert (Plan.objects.count(), Result.objects.count(), PublishedResult.objects.count()) == counts
+
+
+def test_each_demo_task_inspects_the_items_its_name_says_and_the_check_sees_them_covered(  # type: ignore[no-untyped-def]
+    settings, tmp_path
+) -> None:
+    from plans.selectors import plan_checks
+    from publicity.demo import DemoActivity
+    from registries import demo as registries_demo
+
+    settings.MEDIA_ROOT = tmp_path
+    registries_demo.load(targets=400)
+    activity = DemoActivity(today=dt.date(2026, 11, 20))
+    plan = activity.amr_plan()
+    activity.drc_plan()
+    linked = {t.name: sorted(t.item_names()) for t in plan.tasks.prefetch_related("items__versions")}
+    assert linked == {
+        "食品经营企业双随机抽查": ["食品经营（销售）企业监督检查"],
+        "食品生产企业监督检查": ["食品生产监督检查"],
+        "加油站计量器具监督检查": ["在用计量器具的监督检查"],
+        "企业公示信息抽查": ["公示信息检查"],
+        "眼镜制配场所计量监督检查": ["在用计量器具的监督检查"],
+        "食品经营企业公示信息检查": ["公示信息检查"],
+    }
+    uncovered = " ".join(f.message for f in plan_checks(plan) if f.kind == "uncovered_item")
+    for covered in ("公示信息检查", "在用计量器具的监督检查", "食品生产监督检查", "食品经营（销售）企业监督检查"):
+        assert covered not in uncovered
+    assert "粮食收购资格及粮食收购活动的检查" in {
+        name for t in Plan.objects.get(title__startswith="阳城县发展和改革局").tasks.all() for name in t.item_names()
+    }

@@ -230,3 +230,24 @@ def test_it_narrows_a_tasks_visits_to_those_awaiting_or_past_their_entry_deadlin
     assert overdue.target.name in pending and waiting.target.name in pending
     assert world.visits[2].target.name not in pending
     assert overdue.target.name in late and waiting.target.name not in late
+
+
+@pytest.mark.parametrize(
+    ("decision", "word", "message"), [("approve", "批准", "已批准更正"), ("reject", "驳回", "已驳回更正")]
+)
+def test_a_decided_correction_says_whether_it_was_approved_or_rejected(
+    world: World, ivan: User, leo: User, decision: str, word: str, message: str
+) -> None:
+    visit = world.visits[0]
+    result_submit(visit=visit, user=ivan, data=entry(world))
+    form = _form(world, {1: ["0204"]}, findings="漏记库存问题", reason="录入遗漏")
+    _client(ivan).post(reverse("inspections:correction_create", args=[visit.pk]), form)
+    correction = Correction.objects.get()
+    leader = _client(leo)
+    url = reverse("inspections:correction_detail", args=[correction.pk])
+    decided = leader.post(url, {"decision": decision, "note": "核实无误"}, follow=True).content.decode()
+    assert message in decided
+    badge = f'">{word}</span> {leo}'
+    assert badge in decided
+    assert badge in leader.get(reverse("inspections:correction_list") + "?status=").content.decode()
+    assert badge in _client(ivan).get(reverse("inspections:visit_detail", args=[visit.pk])).content.decode()
