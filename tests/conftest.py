@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from importlib import import_module
 
 import pytest
@@ -25,6 +26,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             # In CI the fixture fails instead: the real worker must run there.
             if not broker_is_real() and not IN_CI:
                 item.add_marker(pytest.mark.skip(reason="needs a real broker (set CELERY_BROKER_URL=redis://...)"))
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's default language: a request with the English cookie
+    (LocaleMiddleware) leaves English active in the thread, and a later test would see it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
