@@ -18,6 +18,7 @@ register = template.Library()
 
 # Every destination of templates/partials/nav.html, by URL name.
 NAV_URL_NAMES = (
+    "home",  # the workbench: current on `/` itself only
     "registries:item_list",
     "registries:target_list",
     "registries:inspector_list",
@@ -39,14 +40,16 @@ CURRENT = mark_safe(' class="current" aria-current="page"')  # a constant, no us
 
 
 def current_nav_url(path: str) -> str | None:
-    """The menu destination `path` belongs to: the longest menu URL it starts with."""
+    """The menu destination `path` belongs to: the longest menu URL it starts with (`/`, the
+    workbench, only for itself)."""
     best: str | None = None
     for name in NAV_URL_NAMES:
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        if path.startswith(url) and (best is None or len(url) > len(best)):
+        under = path == url if url == "/" else path.startswith(url)
+        if under and (best is None or len(url) > len(best)):
             best = url
     return best
 

@@ -43,3 +43,14 @@ def test_the_more_specific_item_wins() -> None:
 def test_every_menu_destination_is_known_to_the_tag() -> None:
     nav = (Path(settings.BASE_DIR) / "templates" / "partials" / "nav.html").read_text(encoding="utf-8")
     assert set(re.findall(r"\{% url '([\w:]+)'", nav)) == set(NAV_URL_NAMES)
+
+
+def test_the_workbench_is_current_on_its_own_page_only(client: Client, alice: User) -> None:
+    assert current_nav_url("/") == "/"
+    assert current_nav_url(reverse("registries:target_list")) != "/"
+    client.force_login(alice)
+    home = client.get("/").content.decode()
+    assert home.count('aria-current="page"') == 1
+    assert re.search(r'<a href="/" data-todos="\d+" class="current" aria-current="page">', home)
+    targets = client.get(reverse("registries:target_list")).content.decode()
+    assert not re.search(r'<a href="/"[^>]*aria-current', targets)
