@@ -171,7 +171,11 @@ def test_the_office_gets_alerts_grouped_by_cause(client, world: World, olivia: U
             user=olivia, key=f"plan-late:{name}", kind="plan-late", title=f"年度抽查计划未按期公布：{name}"
         )
     Notification.objects.create(
-        user=olivia, key="plan-late:read", kind="plan-late", title="已读", read_at=dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
+        user=olivia,
+        key="plan-late:read",
+        kind="plan-late",
+        title="已读",
+        read_at=dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC),
     )
 
     body = _home(client, olivia)
