@@ -314,7 +314,8 @@ def _drawn() -> Exists:
     return Exists(DrawRound.objects.filter(task=OuterRef("pk"), status=RoundStatus.DONE, redrawn_by__isnull=True))
 
 
-def _unentered() -> Exists:
+def task_pending() -> Exists:
+    """A task (OuterRef "pk") has a drawn row of an effective round whose visit has no result yet."""
     return Exists(
         VisitCoverage.objects.filter(
             drawn__round__task=OuterRef("pk"),
@@ -342,7 +343,7 @@ def windows_closing(user: User, today: dt.date) -> QuerySet[Task]:
     return (
         _staff_tasks(user)
         .filter(_closing_q(today))
-        .annotate(drawn=_drawn(), unentered=_unentered())
+        .annotate(drawn=_drawn(), unentered=task_pending())
         .filter(Q(drawn=False) | Q(unentered=True))
         .select_related("plan")
         .order_by("end_month", "plan", "number")
@@ -367,7 +368,7 @@ def todo_count(user: User, today: dt.date, cap: int = TODO_CAP) -> int:
         closing = _closing_q(today) & (Q(drawn=False) | Q(unentered=True))
         rows = (
             _staff_tasks(user)
-            .annotate(drawn=_drawn(), unentered=_unentered())
+            .annotate(drawn=_drawn(), unentered=task_pending())
             .filter(to_draw | closing)
             .annotate(
                 to_draw=ExpressionWrapper(to_draw, output_field=BooleanField()),

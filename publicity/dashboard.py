@@ -38,12 +38,12 @@ from inspections.models import (
     FollowUpStatus,
     ItemResult,
     Result,
-    RoundStatus,
     Visit,
     VisitCoverage,
     VisitStatus,
 )
 from inspections.population import effective_rounds
+from inspections.selectors import task_pending
 from plans.models import TASK_END_DEADLINE, PlanStatus, Task
 from publicity.models import FairnessCheck, PublicationIssue, PublishedResult, YearGoals
 from registries.models import MARKET_ENTITY_KINDS, Department, Target, TargetKind, TargetStatus
@@ -284,17 +284,6 @@ def undrawn_state(start_month: int | None, end_month: int | None, year: int, tod
     if period_ended(end_month, year, today):
         return "expired"
     return "not_started" if period_started(start_month, year, today) else ""
-
-
-def task_pending() -> Exists:
-    """A task (OuterRef "pk") has a drawn row of an effective round whose visit has no result yet."""
-    return Exists(
-        VisitCoverage.objects.filter(
-            drawn__round__task=OuterRef("pk"),
-            drawn__round__status=RoundStatus.DONE,
-            drawn__round__redrawn_by__isnull=True,
-        ).exclude(visit__status=VisitStatus.ENTERED)
-    )
 
 
 def draws_market_entities(scope_kinds: list[str] | None) -> bool:

@@ -26,9 +26,10 @@ from django.urls import reverse
 
 from inspections.models import FollowUp, FollowUpStatus, TeamMember, Visit, VisitCoverage, VisitStatus
 from inspections.population import effective_rounds
+from inspections.selectors import task_pending
 from inspections.workdays import add_working_days
 from plans.models import PUBLISH_DEADLINE, TASK_END_DEADLINE, Plan, PlanStatus, Task
-from publicity.dashboard import period_ended, rounds_drawn, rounds_due, task_pending, year_tasks
+from publicity.dashboard import period_ended, rounds_drawn, rounds_due, year_tasks
 from publicity.services import office_users, publications_sweep
 from registries.models import Notification, NotificationLevel, Role, User
 from registries.services.notifications import notify
